@@ -1,0 +1,3 @@
+from pks.cli import main
+
+main()

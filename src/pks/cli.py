@@ -1,0 +1,180 @@
+"""The `pks` command line: thin commands over the services (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pks.ingest.errors import ImportRejected
+from pks.settings import get_settings
+
+app = typer.Typer(
+    name="pks",
+    help=(
+        "pks — production and capacity control for healthcare (produktions- och "
+        "kapacitetsstyrning). Every command takes --db URL (default: PKS_DATABASE_URL or the "
+        "embedded SQLite file ./pks-data/pks.db)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL, e.g. sqlite:///pks-data/pks.db or "
+                 "postgresql://user@host:5432/db. Default: PKS_DATABASE_URL or the embedded file."),
+]
+
+
+def _url(db: str | None) -> str:
+    return db or get_settings().database_url
+
+
+def _fail(lines: list[str], code: int = 2) -> None:
+    for line in lines:
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def init(
+    db: DbOption = None,
+    demo_if_empty: Annotated[bool, typer.Option(
+        "--demo-if-empty", help="Load the demo region 'Region Exempel' if the store holds no data.")] = False,
+) -> None:
+    """Create or upgrade the store (alembic upgrade head); optionally load the demo region."""
+    from pks.services import setup
+
+    url = _url(db)
+    setup.init_store(url)
+    out.print(f"Store ready: {setup.describe_url(url)}")
+    if demo_if_empty:
+        loaded = setup.load_demo_if_empty(url, get_settings().data_dir / "demo", progress=_progress())
+        out.print("Demo region loaded: Region Exempel" if loaded else "Store already has data; demo not loaded")
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    if not sys.stderr.isatty():
+        return None
+
+    def show(message: str) -> None:
+        err.print(f"[dim]… {message}[/dim]")
+
+    return show
+
+
+class UnknownCodes(str, Enum):
+    error = "error"
+    report = "report"
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Files to import (CSV, XLSX, Parquet). "
+                                                "The file name says the kind: org_units.csv, weekly_2025.xlsx, …")],
+    db: DbOption = None,
+    count_patients: Annotated[bool, typer.Option(
+        "--count-patients", help="Count distinct patients per planning object and week from "
+        "personnummer/patient_id (used in memory only, never stored).")] = False,
+    unknown_codes: Annotated[UnknownCodes, typer.Option(
+        "--unknown-codes", help="error: unknown planning-object codes stop the import; report: leave "
+        "those rows out and list the codes in the data-quality report.")] = UnknownCodes.error,
+) -> None:
+    """Import files as ONE transaction: all of them or nothing.
+
+    Units: counts are patients/contacts per period; see docs/import-format.md for every
+    column. Re-importing a period replaces it. Problems are printed as
+    FILE:ROW:COLUMN: problem (expected) and the command exits with code 2.
+
+    Example: pks import org_units.csv planning_objects.csv weekly_2025.csv
+    """
+    from pks.services import imports, setup
+
+    url = _url(db)
+    setup.init_store(url)
+    try:
+        report = imports.import_files(url, files, count_patients=count_patients,
+                                      unknown_codes=unknown_codes.value, progress=_progress())
+    except ImportRejected as rejected:
+        _fail(rejected.lines() + ["Nothing was imported: the database is unchanged."])
+        return
+    for line in report.lines:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    out.print(f"Imported as batch {report.batch_id}.")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def quality(
+    db: DbOption = None,
+    format: Annotated[Format, typer.Option("--format", help="text for people, json for tools")] = Format.text,
+    weeks: Annotated[int, typer.Option(help="How many recent weeks to examine (ISO weeks).")] = 52,
+) -> None:
+    """Data-quality report: missing and zero weeks, outliers, late registrations, unknown codes,
+    events without a planning object — per planning object and week."""
+    from pks.services import quality as service
+    from pks.services import setup
+
+    url = _url(db)
+    setup.require_store(url)
+    report = service.quality_report(url, weeks=weeks)
+    if format is Format.json:
+        out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        service.print_text(report, out)
+
+
+@app.command()
+def demo(
+    outdir: Annotated[Path, typer.Argument(help="Folder to write the demo region's import files to.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 1,
+    weeks: Annotated[int, typer.Option(help="ISO weeks of history (260 = five years).")] = 260,
+    events: Annotated[int, typer.Option(help="Also write events.csv with exactly N rows (for benchmarks).")] = 0,
+) -> None:
+    """Write a complete, realistic set of import files for 'Region Exempel'.
+
+    Example: pks demo ./demo --seed 7 && pks import $(cat ./demo/MANIFEST.txt | head -1)
+    """
+    from pks.ingest.demo import generate_demo
+
+    manifest = generate_demo(outdir, seed=seed, weeks=weeks, events=events)
+    for number, batch in enumerate(manifest.batches, start=1):
+        out.print(f"batch {number}: " + " ".join(p.name for p in batch), markup=False)
+    if manifest.events_file is not None:
+        out.print(f"events: {manifest.events_file.name}", markup=False)
+    out.print(f"Wrote the demo region to {outdir} (import the batches in order).")
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the web server (health check at /healthz, overview at /)."""
+    import uvicorn
+
+    from pks.api.app import create_app
+    from pks.services import setup
+
+    url = _url(db)
+    setup.require_store(url)
+    uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    """Entry point for python -m pks."""
+    app()

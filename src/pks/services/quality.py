@@ -1,0 +1,193 @@
+"""Use case: the data-quality report (pks quality, and the overview page).
+
+Per planning object and week over the most recent weeks: missing weeks, zero weeks,
+outliers (modified z-score, see `core.quality`), late registrations, codes in files that
+were unknown, and the share of events without a planning object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from pks.core.calendar import IsoWeek, is_low_production_week
+from pks.core.measures import Measure
+from pks.core.quality import modified_z_scores, outliers, share
+from pks.store import repositories as repo
+from pks.store.db import transaction
+
+EXAMINED = (Measure.INFLOW.value, Measure.PERFORMED.value)
+"""Measures whose weekly series are examined for gaps and outliers."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one week of one planning object's series."""
+
+    planning_object: str
+    unit: str
+    measure: str
+    week: str
+    kind: str  # missing_week | zero_week | outlier | late_registration
+    count: int | None
+    detail: str
+
+
+@dataclass
+class QualityReport:
+    """The whole report; `to_dict` is the JSON of `pks quality --format json`."""
+
+    first_week: str | None
+    last_week: str | None
+    planning_objects: int
+    series_examined: int
+    missing_weeks: int = 0
+    zero_weeks: int = 0
+    outliers: int = 0
+    late_registrations: int = 0
+    unmapped_events: int = 0
+    unmapped_share: float = 0.0
+    unknown_codes: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    per_planning_object: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["unmapped_share"] = round(self.unmapped_share, 6)
+        return data
+
+
+def _week_text(day: dt.date) -> str:
+    return str(IsoWeek.of(day))
+
+
+def _series_findings(frame: pl.DataFrame, weeks: list[dt.date], units: dict[str, str]
+                     ) -> list[Finding]:
+    """Missing, zero and outlier weeks of every (planning object, measure) series."""
+    low = np.array([is_low_production_week(IsoWeek.of(w)) for w in weeks])
+    index = {w: i for i, w in enumerate(weeks)}
+    found: list[Finding] = []
+    for (code, measure), series in frame.group_by(["code", "measure"], maintain_order=True):
+        values = np.full(len(weeks), np.nan)
+        for week, count in series.select("week_start", "count").iter_rows():
+            values[index[week]] = count
+        present = np.isfinite(values)
+        first_present = int(np.argmax(present))
+        z = modified_z_scores(values)
+        flagged = outliers(values, low)
+        for i, week in enumerate(weeks):
+            common = (str(code), units[str(code)], str(measure), _week_text(week))
+            if i > first_present and not present[i]:
+                found.append(Finding(*common, "missing_week", None, "no count registered"))
+            elif present[i] and values[i] == 0:
+                found.append(Finding(*common, "zero_week", 0, "registered as zero"))
+            elif flagged[i]:
+                found.append(Finding(*common, "outlier", int(values[i]),
+                                     f"modified z-score {z[i]:.1f} (|z| > 3.5)"))
+    return found
+
+
+def quality_report(url: str, weeks: int = 52) -> QualityReport:
+    """The data-quality report over the ``weeks`` most recent weeks with data."""
+    with transaction(url) as conn:
+        last = repo.last_week_start(conn)
+        objects = repo.load_planning_objects(conn)
+        units = {p.code: p.unit_code for p in objects}
+        if last is None:
+            return QualityReport(None, None, len(objects), 0,
+                                 unknown_codes=_unknown(repo.unknown_codes(conn)))
+        first = last - dt.timedelta(weeks=weeks - 1)
+        counts = repo.weekly_counts(conn, first, last)
+        late = repo.late_registrations(conn, first)
+        unknown = repo.unknown_codes(conn)
+        unmapped = repo.unmapped_counts(conn, first)
+    frame = pl.DataFrame(counts, schema=["code", "measure", "week_start", "count"], orient="row")
+    week_list = [first + dt.timedelta(weeks=i) for i in range(weeks)]
+    examined = frame.filter(pl.col("measure").is_in(EXAMINED)).sort("code", "measure")
+    findings = _series_findings(examined, week_list, units)
+    findings += [
+        Finding(code, units[code], measure, _week_text(week), "late_registration", new,
+                f"{old} → {new} in the import of {when:%Y-%m-%d}")
+        for code, measure, week, old, new, when in late
+    ]
+    unmapped_total = sum(c for _, _, c in unmapped)
+    mapped_same = int(frame.filter(pl.col("measure").is_in(list({m for _, m, _ in unmapped})))
+                      .get_column("count").sum()) if unmapped else 0
+    report = QualityReport(
+        _week_text(first), _week_text(last), len(objects),
+        examined.select("code", "measure").n_unique(),
+        missing_weeks=sum(f.kind == "missing_week" for f in findings),
+        zero_weeks=sum(f.kind == "zero_week" for f in findings),
+        outliers=sum(f.kind == "outlier" for f in findings),
+        late_registrations=len(late), unmapped_events=unmapped_total,
+        unmapped_share=share(unmapped_total, unmapped_total + mapped_same),
+        unknown_codes=_unknown(unknown), findings=findings,
+    )
+    report.per_planning_object = _per_object(findings)
+    return report
+
+
+def _unknown(rows: list[tuple[str, str, int, dt.date, dt.date]]) -> list[dict[str, Any]]:
+    return [{"file": f, "code": c, "rows": int(n), "first_day": str(a), "last_day": str(b)}
+            for f, c, n, a, b in rows]
+
+
+def _per_object(findings: list[Finding]) -> list[dict[str, Any]]:
+    table: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        entry = table.setdefault(f.planning_object, {
+            "planning_object": f.planning_object, "unit": f.unit, "missing_week": 0,
+            "zero_week": 0, "outlier": 0, "late_registration": 0})
+        entry[f.kind] += 1
+    return sorted(table.values(), key=lambda e: (-(e["missing_week"] + e["zero_week"] + e["outlier"]
+                                                    + e["late_registration"]), e["planning_object"]))
+
+
+def print_text(report: QualityReport, console: Console, limit: int = 25) -> None:
+    """The report for people: summary, the worst planning objects, their findings."""
+    if report.first_week is None:
+        console.print("No counts stored yet: import events or weekly aggregates first.")
+        return
+    console.print(f"[bold]Data quality {report.first_week} … {report.last_week}[/bold] "
+                  f"({report.planning_objects} planning objects, {report.series_examined} series of "
+                  f"{' and '.join(EXAMINED)})")
+    summary = Table(show_header=False, box=None)
+    for label, value in [
+        ("Missing weeks (no count registered)", report.missing_weeks),
+        ("Zero weeks (registered as 0)", report.zero_weeks),
+        ("Outliers (|modified z| > 3.5)", report.outliers),
+        ("Late registrations (count grew in a later import)", report.late_registrations),
+        ("Events without a planning object", f"{report.unmapped_events} "
+                                             f"({report.unmapped_share:.1%} of those weeks' events)"),
+        ("Unknown codes in files", len(report.unknown_codes)),
+    ]:
+        summary.add_row(label, str(value))
+    console.print(summary)
+    if report.per_planning_object:
+        worst = Table(title="Planning objects with most findings")
+        for column in ("planning object", "unit", "missing", "zero", "outliers", "late"):
+            worst.add_column(column)
+        for e in report.per_planning_object[:limit]:
+            worst.add_row(e["planning_object"], e["unit"], str(e["missing_week"]), str(e["zero_week"]),
+                          str(e["outlier"]), str(e["late_registration"]))
+        console.print(worst)
+    if report.unknown_codes:
+        codes = Table(title="Unknown codes (rows left out of imports)")
+        for column in ("file", "code", "rows", "first day", "last day"):
+            codes.add_column(column)
+        for u in report.unknown_codes:
+            codes.add_row(u["file"], u["code"], str(u["rows"]), u["first_day"], u["last_day"])
+        console.print(codes)
+    details = Table(title=f"Findings (first {limit}; --format json lists all)")
+    for column in ("planning object", "measure", "week", "finding", "count", "detail"):
+        details.add_column(column)
+    for f in report.findings[:limit]:
+        details.add_row(f.planning_object, f.measure, f.week, f.kind,
+                        "" if f.count is None else str(f.count), f.detail)
+    console.print(details)

@@ -1,0 +1,51 @@
+"""Use cases around the store itself: create/upgrade it, load the demo region."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from pks.store import repositories as repo
+from pks.store.db import is_initialised, transaction, upgrade
+
+
+class StoreMissing(Exception):
+    """The store has not been created yet (run `pks init`)."""
+
+
+def describe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def init_store(url: str) -> None:
+    """Create the schema or upgrade it to the newest migration."""
+    upgrade(url)
+
+
+def require_store(url: str) -> None:
+    """Create the store if it is missing, so read commands work on a fresh database."""
+    if not is_initialised(url):
+        upgrade(url)
+
+
+def is_empty(url: str) -> bool:
+    """True if no org unit is stored yet."""
+    with transaction(url) as conn:
+        return repo.table_counts(conn)["org_unit"] == 0
+
+
+def load_demo_if_empty(url: str, folder: Path, progress: Callable[[str], None] | None = None,
+                       seed: int = 1) -> bool:
+    """Generate Region Exempel into ``folder`` and import it, if the store is empty."""
+    from pks.ingest.demo import generate_demo
+    from pks.services.imports import import_files
+
+    if not is_empty(url):
+        return False
+    manifest = generate_demo(folder, seed=seed)
+    for batch in manifest.batches:
+        import_files(url, batch, unknown_codes="report", source="demo", progress=progress)
+    return True

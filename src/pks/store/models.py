@@ -1,0 +1,296 @@
+"""SQLAlchemy models: aggregates only, never a person.
+
+Every count is a number per planning object and period. No table has a column for a
+person's identity; `tests/store/test_privacy.py` checks the schema and the stored bytes.
+Codes (org units, planning objects, resources) are the natural keys users see; integer ids
+keep foreign keys small.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with deterministic constraint names (for migrations)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+CODE = String(64)
+ENUM = String(32)
+
+
+class OrgUnitRow(Base):
+    """A node of the organisation tree."""
+
+    __tablename__ = "org_unit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(ENUM)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+
+
+class CareServiceRow(Base):
+    """A care service (vårdtjänst)."""
+
+    __tablename__ = "care_service"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+
+
+class PlanningObjectRow(Base):
+    """A planning object with its four dimensions and flow attributes."""
+
+    __tablename__ = "planning_object"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    care_service_id: Mapped[int] = mapped_column(ForeignKey("care_service.id"))
+    provider_category: Mapped[str] = mapped_column(ENUM)
+    contact_type: Mapped[str] = mapped_column(ENUM)
+    priority: Mapped[str] = mapped_column(String(16))
+    max_wait_days: Mapped[int] = mapped_column(Integer)
+    flow_step: Mapped[str] = mapped_column(ENUM)
+    care_type: Mapped[str] = mapped_column(ENUM)
+    setting: Mapped[str] = mapped_column(ENUM)
+    mean_length_of_stay_days: Mapped[float | None] = mapped_column(Float)
+
+
+class FlowRatioRow(Base):
+    """Follow-on care: ratio units of `to` per unit of `from`, lag_weeks later."""
+
+    __tablename__ = "flow_ratio"
+    __table_args__ = (UniqueConstraint("from_id", "to_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_id: Mapped[int] = mapped_column(ForeignKey("planning_object.id"))
+    to_id: Mapped[int] = mapped_column(ForeignKey("planning_object.id"))
+    ratio: Mapped[float] = mapped_column(Float)
+    lag_weeks: Mapped[int] = mapped_column(Integer)
+
+
+class ResourceRow(Base):
+    """A competence, room, bed group or piece of equipment owned by an org unit."""
+
+    __tablename__ = "resource"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(ENUM)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    quantity: Mapped[float | None] = mapped_column(Float)
+    hours_per_week: Mapped[float | None] = mapped_column(Float)
+
+
+class TimeStandardRow(Base):
+    """Minutes of a resource per unit of a planning object (NULL for beds: via LOS)."""
+
+    __tablename__ = "time_standard"
+    __table_args__ = (UniqueConstraint("planning_object_id", "resource_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    planning_object_id: Mapped[int] = mapped_column(ForeignKey("planning_object.id"))
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"))
+    minutes: Mapped[float | None] = mapped_column(Float)
+
+
+class StaffRow(Base):
+    """Staff of one competence in one unit (competence matrix row)."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("unit_id", "competence_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    competence_id: Mapped[int] = mapped_column(ForeignKey("resource.id"))
+    fte: Mapped[float] = mapped_column(Float)
+    hours_per_week: Mapped[float] = mapped_column(Float)
+    clinical_share: Mapped[float] = mapped_column(Float)
+    absence_share: Mapped[float] = mapped_column(Float)
+
+
+class AvailabilityRow(Base):
+    """Share of normal capacity available in a week (resource NULL = all of the unit)."""
+
+    __tablename__ = "availability"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    week_start: Mapped[dt.date] = mapped_column(Date)
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id"))
+    available_share: Mapped[float] = mapped_column(Float)
+    low_production: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class CostRateRow(Base):
+    """SEK per hour of a resource: own, overtime premium, hired."""
+
+    __tablename__ = "cost_rate"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), unique=True)
+    cost_per_hour: Mapped[float] = mapped_column(Float)
+    overtime_premium: Mapped[float] = mapped_column(Float)
+    hired_cost_per_hour: Mapped[float | None] = mapped_column(Float)
+
+
+class BoughtCarePriceRow(Base):
+    """Price per unit of a planning object bought from another provider."""
+
+    __tablename__ = "bought_care_price"
+    __table_args__ = (UniqueConstraint("planning_object_id", "provider"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    planning_object_id: Mapped[int] = mapped_column(ForeignKey("planning_object.id"))
+    provider: Mapped[str] = mapped_column(String(200))
+    price_per_unit: Mapped[float] = mapped_column(Float)
+    max_units_per_week: Mapped[float | None] = mapped_column(Float)
+
+
+class BudgetRow(Base):
+    """Production budget of an org unit for a year, SEK."""
+
+    __tablename__ = "budget"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    amount_sek: Mapped[float] = mapped_column(Float)
+
+
+class ImportBatchRow(Base):
+    """One `pks import` run: when, which files, what it did (no row contents)."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class ImportFileRow(Base):
+    """A file (or sheet) of an import batch with its kind and row count."""
+
+    __tablename__ = "import_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    rows: Mapped[int] = mapped_column(Integer)
+    first_day: Mapped[dt.date | None] = mapped_column(Date)
+    last_day: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class WeeklyCountRow(Base):
+    """Count of a measure for a planning object in an ISO week (week_start = Monday).
+
+    ``patients`` is the number of distinct patients behind the count when an events import
+    was asked to count them; the identities themselves are never stored.
+    """
+
+    __tablename__ = "weekly_count"
+    planning_object_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_object.id"), primary_key=True
+    )
+    measure: Mapped[str] = mapped_column(ENUM, primary_key=True)
+    week_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    patients: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class DailyCountRow(Base):
+    """Count per day, kept for acute planning objects and daily files."""
+
+    __tablename__ = "daily_count"
+    planning_object_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_object.id"), primary_key=True
+    )
+    measure: Mapped[str] = mapped_column(ENUM, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class HourlyCountRow(Base):
+    """Count per hour (hour_start, local time), kept for acute planning objects."""
+
+    __tablename__ = "hourly_count"
+    planning_object_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_object.id"), primary_key=True
+    )
+    measure: Mapped[str] = mapped_column(ENUM, primary_key=True)
+    hour_start: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class WaitingListCountRow(Base):
+    """Patients waiting on a snapshot date, per planning object × priority × weeks waited."""
+
+    __tablename__ = "waiting_list_count"
+    snapshot_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    planning_object_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_object.id"), primary_key=True
+    )
+    priority: Mapped[str] = mapped_column(String(16), primary_key=True)
+    weeks_waited: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class LateRegistrationRow(Base):
+    """A weekly count that grew in a later import (registration after the week closed)."""
+
+    __tablename__ = "late_registration"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    planning_object_id: Mapped[int] = mapped_column(ForeignKey("planning_object.id"))
+    measure: Mapped[str] = mapped_column(ENUM)
+    week_start: Mapped[dt.date] = mapped_column(Date)
+    old_count: Mapped[int] = mapped_column(Integer)
+    new_count: Mapped[int] = mapped_column(Integer)
+
+
+class UnmappedCountRow(Base):
+    """Events per week and kind that carried no planning object (registration quality)."""
+
+    __tablename__ = "unmapped_count"
+    week_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    measure: Mapped[str] = mapped_column(ENUM, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class UnknownCodeRow(Base):
+    """A planning-object code seen in a file but not known (with --unknown-codes report)."""
+
+    __tablename__ = "unknown_code"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(Integer)
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)
