@@ -15,7 +15,7 @@ import polars as pl
 from pks.core.organisation import OrgLevel
 from pks.core.resources import ResourceKind
 from pks.ingest import parse
-from pks.ingest.errors import NO_COLUMN, IssueList
+from pks.ingest.errors import MAX_ISSUES_PER_FILE, NO_COLUMN, IssueList
 from pks.ingest.kinds import IDENTITY_COLUMNS, Column, ColumnType, FileKind, Ref
 from pks.ingest.source import LINE, Sheet
 
@@ -57,6 +57,7 @@ class Problems:
     """Problems gathered from all checks, sorted by line before they are reported."""
 
     found: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+    beyond: int = 0
 
     def add_rows(
         self, frame: pl.DataFrame, mask: pl.Expr, column: str, order: int,
@@ -64,7 +65,9 @@ class Problems:
     ) -> None:
         """Report ``problem`` at every row where ``mask`` holds (first 50 rows)."""
         text = problem if isinstance(problem, pl.Expr) else pl.lit(problem)
-        hits = frame.filter(mask).head(50).select(pl.col(LINE), text.alias("problem"))
+        matching = frame.filter(mask)
+        self.beyond += max(0, matching.height - MAX_ISSUES_PER_FILE)
+        hits = matching.head(MAX_ISSUES_PER_FILE).select(pl.col(LINE), text.alias("problem"))
         for line, message in hits.iter_rows():
             self.found.append((line, order, column, message, expected))
 
@@ -72,6 +75,7 @@ class Problems:
         """Move the problems, ordered by line and column, into ``issues``."""
         for line, _, column, problem, expected in sorted(self.found):
             issues.add(line, column, problem, expected)
+        issues.suppressed += self.beyond
 
 
 PERSONNUMMER_PATTERN = r"^\s*(\d{6}|\d{8})[-+]?\d{4}\s*$"

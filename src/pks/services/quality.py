@@ -94,15 +94,18 @@ def _series_findings(frame: pl.DataFrame, weeks: list[dt.date], units: dict[str,
 
 
 def quality_report(url: str, weeks: int = 52) -> QualityReport:
-    """The data-quality report over the ``weeks`` most recent weeks with data."""
+    """The data-quality report over the ``weeks`` most recent weeks (fewer if the data
+    are younger)."""
     with transaction(url) as conn:
-        last = repo.last_week_start(conn)
+        oldest, last = repo.week_span(conn)
         objects = repo.load_planning_objects(conn)
         units = {p.code: p.unit_code for p in objects}
         if last is None:
             return QualityReport(None, None, len(objects), 0,
                                  unknown_codes=_unknown(repo.unknown_codes(conn)))
-        first = last - dt.timedelta(weeks=weeks - 1)
+        assert oldest is not None
+        first = max(last - dt.timedelta(weeks=weeks - 1), oldest)
+        weeks = (last - first).days // 7 + 1
         counts = repo.weekly_counts(conn, first, last)
         late = repo.late_registrations(conn, first)
         unknown = repo.unknown_codes(conn)

@@ -287,10 +287,11 @@ def weekly_counts(conn: Connection, first: dt.date, last: dt.date) -> list[tuple
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-def last_week_start(conn: Connection) -> dt.date | None:
-    """Monday of the newest week with any count."""
+def week_span(conn: Connection) -> tuple[dt.date | None, dt.date | None]:
+    """Mondays of the oldest and the newest week with any count."""
     w = table("weekly_count")
-    return conn.execute(select(func.max(w.c.week_start))).scalar_one_or_none()
+    first, last = conn.execute(select(func.min(w.c.week_start), func.max(w.c.week_start))).one()
+    return first, last
 
 
 def late_registrations(conn: Connection, first: dt.date) -> list[tuple[str, str, dt.date, int, int, dt.datetime]]:

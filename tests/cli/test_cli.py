@@ -1,0 +1,55 @@
+"""The command line through Typer's runner: exit codes, messages, help texts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from helpers import write, write_master
+from pks.cli import app
+
+runner = CliRunner()
+
+
+def test_init_import_quality_roundtrip(db_url: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init", "--db", db_url]).exit_code == 0
+    weekly = write(tmp_path, "weekly.csv", "iso_week,planning_object_code,measure,count\n"
+                   + "".join(f"2025-W{w:02d},ORT-NB,inflow,{20 + w % 3}\n" for w in range(1, 30) if w != 12)
+                   + "2025-W30,ORT-NB,inflow,400\n")
+    result = runner.invoke(app, ["import", "--db", db_url, *map(str, write_master(tmp_path)), str(weekly)])
+    assert result.exit_code == 0, result.output
+    assert "Imported as batch 1." in result.output
+    quality = runner.invoke(app, ["quality", "--db", db_url, "--format", "json"])
+    assert quality.exit_code == 0, quality.output
+    report = json.loads(quality.output)
+    assert report["last_week"] == "2025-W30"
+    kinds = {(f["week"], f["kind"]) for f in report["findings"] if f["planning_object"] == "ORT-NB"}
+    assert ("2025-W12", "missing_week") in kinds
+    assert ("2025-W30", "outlier") in kinds
+    text = runner.invoke(app, ["quality", "--db", db_url])
+    assert "Missing weeks" in text.output and "ORT-NB" in text.output
+
+
+def test_user_error_exits_2_without_traceback(sqlite_url: str, tmp_path: Path) -> None:
+    bad = write(tmp_path, "weekly.csv", "iso_week,planning_object_code,measure,count\n2025-W01,X,inflow,1\n")
+    result = runner.invoke(app, ["import", "--db", sqlite_url, str(bad)])
+    assert result.exit_code == 2
+    assert "weekly.csv:2:planning_object_code: unknown planning object 'X'" in result.stderr
+    assert "Nothing was imported: the database is unchanged." in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize("command", ["init", "import", "quality", "demo", "serve"])
+def test_every_command_explains_itself(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+    assert len(result.output) > 300
+
+
+def test_import_help_names_units_and_example() -> None:
+    text = runner.invoke(app, ["import", "--help"]).output
+    assert "FILE:ROW:COLUMN" in text and "Example" in text and "one transaction" in text.lower()

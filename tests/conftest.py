@@ -1,0 +1,78 @@
+"""Fixtures shared by all test layers: a fresh store on SQLite AND on PostgreSQL.
+
+Every test that takes ``db_url`` runs twice: once on an embedded SQLite file and once on the
+real PostgreSQL server (127.0.0.1:5432, trust auth, database ``test``, or PKS_TEST_PG_URL).
+Each PostgreSQL test gets its own fresh schema, dropped afterwards, so runs never see each
+other's rows. If PostgreSQL is unreachable the PostgreSQL half FAILS; it never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+PG_SERVER = os.environ.get("PKS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+def _pg_engine() -> sa.Engine:
+    engine = sa.create_engine(PG_SERVER, pool_pre_ping=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as error:  # any failure to connect is a test failure, never a skip
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_SERVER}: {type(error).__name__}: {error}. "
+            "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+            pytrace=False,
+        )
+    return engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, migrated store on each backend."""
+    from pks.store.db import get_engine, upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'pks.db'}"
+        upgrade(url)
+        yield url
+        get_engine(url).dispose()
+        return
+    admin = _pg_engine()
+    schema = f"pks_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh, migrated SQLite store (for tests about the embedded file itself)."""
+    from pks.store.db import upgrade
+
+    url = f"sqlite:///{tmp_path / 'pks.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def real_data() -> Path:
+    """The shared real public data; missing data is a failure, not a skip."""
+    if not REAL_DATA.is_dir():
+        pytest.fail(f"real data folder missing: {REAL_DATA}", pytrace=False)
+    return REAL_DATA

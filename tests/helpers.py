@@ -1,0 +1,61 @@
+"""Small hand-written import files for tests (a clinic, a few planning objects)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ORG_UNITS = """code;name;level;parent_code
+RE;Region Exempel;region;
+SNS;Sjukhuset i Norrstad;sjukhus;RE
+ORT;Ortopedkliniken;klinik;SNS
+ORT-OP;Operation ortopedi;enhet;ORT
+AKM;Akutmottagningen;klinik;SNS
+"""
+
+PLANNING_OBJECTS = """code,name,unit_code,care_service,care_service_name,provider_category,contact_type,priority,max_wait_days,flow_step,care_type,setting,mean_length_of_stay_days
+ORT-NB,Nybesök ortopedi,ORT,ORTNB,Nybesök ortopedi,läkare,besök,P3,90,new_visit,elective,outpatient,
+ORT-HOFT,Höftprotes,ORT-OP,HOFT,Höftprotes,physician,operation,P3,90,treatment,elective,inpatient,"3,2"
+AKM-ANK,Akuta ankomster,AKM,AKUT,Akut besök,physician,arrival,AKUT,,new_visit,acute,outpatient,
+"""
+
+RESOURCES = """code,name,kind,unit_code,quantity,hours_per_week
+ORT-LAK,Ortopeder,competence,ORT,,
+ORT-SAL,Operationssal ortopedi,room,ORT-OP,2,45
+ORT-VP,Vårdplatser ortopedi,bed,ORT,12,
+"""
+
+TIME_STANDARDS = """planning_object_code,resource_code,minutes
+ORT-NB,ORT-LAK,30
+ORT-HOFT,ORT-LAK,120
+ORT-HOFT,ORT-SAL,150
+ORT-HOFT,ORT-VP,
+"""
+
+STAFF = """unit_code,competence_code,fte,hours_per_week,clinical_share,absence_share
+ORT,ORT-LAK,6,40,0.8,0.1
+"""
+
+FLOW_RATIOS = """from_code,to_code,ratio,lag_weeks
+ORT-NB,ORT-HOFT,0.35,6
+"""
+
+MASTER = {
+    "org_units.csv": ORG_UNITS,
+    "planning_objects.csv": PLANNING_OBJECTS,
+    "resources.csv": RESOURCES,
+    "time_standards.csv": TIME_STANDARDS,
+    "staff.csv": STAFF,
+    "flow_ratios.csv": FLOW_RATIOS,
+}
+
+
+def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``folder/name`` and return the path."""
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def write_master(folder: Path) -> list[Path]:
+    """The master-data files of the small test region."""
+    return [write(folder, name, text) for name, text in MASTER.items()]
