@@ -28,7 +28,8 @@ def _pg_engine() -> sa.Engine:
     except Exception as error:  # any failure to connect is a test failure, never a skip
         pytest.fail(
             f"PostgreSQL is not reachable at {PG_SERVER}: {type(error).__name__}: {error}. "
-            "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+            "Start it with: "
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
             pytrace=False,
         )
     return engine

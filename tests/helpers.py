@@ -12,7 +12,9 @@ ORT-OP;Operation ortopedi;enhet;ORT
 AKM;Akutmottagningen;klinik;SNS
 """
 
-PLANNING_OBJECTS = """code,name,unit_code,care_service,care_service_name,provider_category,contact_type,priority,max_wait_days,flow_step,care_type,setting,mean_length_of_stay_days
+PLANNING_OBJECTS = """code,name,\
+unit_code,care_service,care_service_name,provider_category,contact_type,priority,\
+max_wait_days,flow_step,care_type,setting,mean_length_of_stay_days
 ORT-NB,Nybesök ortopedi,ORT,ORTNB,Nybesök ortopedi,läkare,besök,P3,90,new_visit,elective,outpatient,
 ORT-HOFT,Höftprotes,ORT-OP,HOFT,Höftprotes,physician,operation,P3,90,treatment,elective,inpatient,"3,2"
 AKM-ANK,Akuta ankomster,AKM,AKUT,Akut besök,physician,arrival,AKUT,,new_visit,acute,outpatient,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-from enum import Enum
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from pks.ingest.errors import ImportRejected
 from pks.settings import get_settings
@@ -30,8 +32,11 @@ err = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="SQLAlchemy URL, e.g. sqlite:///pks-data/pks.db or "
-                 "postgresql://user@host:5432/db. Default: PKS_DATABASE_URL or the embedded file."),
+    typer.Option(
+        "--db",
+        help="SQLAlchemy URL, e.g. sqlite:///pks-data/pks.db or "
+        "postgresql://user@host:5432/db. Default: PKS_DATABASE_URL or the embedded file.",
+    ),
 ]
 
 
@@ -48,8 +53,13 @@ def _fail(lines: list[str], code: int = 2) -> None:
 @app.command()
 def init(
     db: DbOption = None,
-    demo_if_empty: Annotated[bool, typer.Option(
-        "--demo-if-empty", help="Load the demo region 'Region Exempel' if the store holds no data.")] = False,
+    demo_if_empty: Annotated[
+        bool,
+        typer.Option(
+            "--demo-if-empty",
+            help="Load the demo region 'Region Exempel' if the store holds no data.",
+        ),
+    ] = False,
 ) -> None:
     """Create or upgrade the store (alembic upgrade head); optionally load the demo region."""
     from pks.services import setup
@@ -58,36 +68,58 @@ def init(
     setup.init_store(url)
     out.print(f"Store ready: {setup.describe_url(url)}")
     if demo_if_empty:
-        loaded = setup.load_demo_if_empty(url, get_settings().data_dir / "demo", progress=_progress())
-        out.print("Demo region loaded: Region Exempel" if loaded else "Store already has data; demo not loaded")
+        with _progress("loading the demo region") as progress:
+            loaded = setup.load_demo_if_empty(url, get_settings().data_dir / "demo", progress)
+        out.print(
+            "Demo region loaded: Region Exempel"
+            if loaded
+            else "Store already has data; demo not loaded"
+        )
 
 
-def _progress():  # type: ignore[no-untyped-def]
-    if not sys.stderr.isatty():
-        return None
+@contextmanager
+def _progress(title: str) -> Iterator[Callable[[str], None] | None]:
+    """A Rich progress bar on a terminal (steps as they come); nothing in pipes and tests."""
+    if not err.is_terminal:
+        yield None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(title, total=None)
+        yield lambda message: bar.update(task, description=message, advance=1)
 
-    def show(message: str) -> None:
-        err.print(f"[dim]… {message}[/dim]")
 
-    return show
-
-
-class UnknownCodes(str, Enum):
+class UnknownCodes(StrEnum):
     error = "error"
     report = "report"
 
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Files to import (CSV, XLSX, Parquet). "
-                                                "The file name says the kind: org_units.csv, weekly_2025.xlsx, …")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files to import (CSV, XLSX, Parquet). "
+            "The file name says the kind: org_units.csv, weekly_2025.xlsx, …"
+        ),
+    ],
     db: DbOption = None,
-    count_patients: Annotated[bool, typer.Option(
-        "--count-patients", help="Count distinct patients per planning object and week from "
-        "personnummer/patient_id (used in memory only, never stored).")] = False,
-    unknown_codes: Annotated[UnknownCodes, typer.Option(
-        "--unknown-codes", help="error: unknown planning-object codes stop the import; report: leave "
-        "those rows out and list the codes in the data-quality report.")] = UnknownCodes.error,
+    count_patients: Annotated[
+        bool,
+        typer.Option(
+            "--count-patients",
+            help="Count distinct patients per planning object and week from "
+            "personnummer/patient_id (used in memory only, never stored).",
+        ),
+    ] = False,
+    unknown_codes: Annotated[
+        UnknownCodes,
+        typer.Option(
+            "--unknown-codes",
+            help="error: unknown planning-object codes stop the import; report: leave "
+            "those rows out and list the codes in the data-quality report.",
+        ),
+    ] = UnknownCodes.error,
 ) -> None:
     """Import files as ONE transaction: all of them or nothing.
 
@@ -102,17 +134,23 @@ def import_(
     url = _url(db)
     setup.init_store(url)
     try:
-        report = imports.import_files(url, files, count_patients=count_patients,
-                                      unknown_codes=unknown_codes.value, progress=_progress())
+        with _progress("importing") as progress:
+            report = imports.import_files(
+                url,
+                files,
+                count_patients=count_patients,
+                unknown_codes=unknown_codes.value,
+                progress=progress,
+            )
     except ImportRejected as rejected:
-        _fail(rejected.lines() + ["Nothing was imported: the database is unchanged."])
+        _fail([*rejected.lines(), "Nothing was imported: the database is unchanged."])
         return
     for line in report.lines:
         out.print(line, markup=False, highlight=False, soft_wrap=True)
     out.print(f"Imported as batch {report.batch_id}.")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
@@ -120,7 +158,9 @@ class Format(str, Enum):
 @app.command()
 def quality(
     db: DbOption = None,
-    format: Annotated[Format, typer.Option("--format", help="text for people, json for tools")] = Format.text,
+    format: Annotated[
+        Format, typer.Option("--format", help="text for people, json for tools")
+    ] = Format.text,
     weeks: Annotated[int, typer.Option(help="How many recent weeks to examine (ISO weeks).")] = 52,
 ) -> None:
     """Data-quality report: missing and zero weeks, outliers, late registrations, unknown codes,
@@ -139,10 +179,16 @@ def quality(
 
 @app.command()
 def demo(
-    outdir: Annotated[Path, typer.Argument(help="Folder to write the demo region's import files to.")],
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 1,
+    outdir: Annotated[
+        Path, typer.Argument(help="Folder to write the demo region's import files to.")
+    ],
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives byte-identical files.")
+    ] = 1,
     weeks: Annotated[int, typer.Option(help="ISO weeks of history (260 = five years).")] = 260,
-    events: Annotated[int, typer.Option(help="Also write events.csv with exactly N rows (for benchmarks).")] = 0,
+    events: Annotated[
+        int, typer.Option(help="Also write events.csv with exactly N rows (for benchmarks).")
+    ] = 0,
 ) -> None:
     """Write a complete, realistic set of import files for 'Region Exempel'.
 

@@ -43,15 +43,21 @@ def test_missing_column(master_url: str, tmp_path: Path) -> None:
     ]
 
 
-def test_wrong_type_unknown_code_negative_count_and_duplicate(master_url: str, tmp_path: Path) -> None:
-    path = write(tmp_path, "weekly.csv", (
-        "iso_week;planning_object_code;measure;count\n"
-        "2025-W01;ORT-NB;inflow;20\n"
-        "2025-W02;NOPE;inflow;4\n"
-        "2025-W03;ORT-NB;inflow;-3\n"
-        "2025-W01;ORT-NB;inflöde;7\n"
-        "2025-W04;ORT-NB;inflow;1,5\n"
-    ))
+def test_wrong_type_unknown_code_negative_count_and_duplicate(
+    master_url: str, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "weekly.csv",
+        (
+            "iso_week;planning_object_code;measure;count\n"
+            "2025-W01;ORT-NB;inflow;20\n"
+            "2025-W02;NOPE;inflow;4\n"
+            "2025-W03;ORT-NB;inflow;-3\n"
+            "2025-W01;ORT-NB;inflöde;7\n"
+            "2025-W04;ORT-NB;inflow;1,5\n"
+        ),
+    )
     assert _rejected(master_url, [path]) == [
         "weekly.csv:3:planning_object_code: unknown planning object 'NOPE' "
         "(a code from planning_objects, stored or in this import)",
@@ -63,25 +69,35 @@ def test_wrong_type_unknown_code_negative_count_and_duplicate(master_url: str, t
 
 
 def test_dates_outside_calendar_and_in_future(master_url: str, tmp_path: Path) -> None:
-    path = write(tmp_path, "daily.csv", (
-        "date,planning_object_code,measure,count\n"
-        "1999-12-31,AKM-ANK,inflow,3\n"
-        "2025-02-30,AKM-ANK,inflow,3\n"
-        "2099-01-01,AKM-ANK,inflow,3\n"
-    ))
+    path = write(
+        tmp_path,
+        "daily.csv",
+        (
+            "date,planning_object_code,measure,count\n"
+            "1999-12-31,AKM-ANK,inflow,3\n"
+            "2025-02-30,AKM-ANK,inflow,3\n"
+            "2099-01-01,AKM-ANK,inflow,3\n"
+        ),
+    )
     lines = _rejected(master_url, [path])
-    assert lines[0].startswith("daily.csv:2:date: '1999-12-31' is outside the planning calendar "
-                               "(a date from 2000-01-01 to ")
+    assert lines[0].startswith(
+        "daily.csv:2:date: '1999-12-31' is outside the planning calendar "
+        "(a date from 2000-01-01 to "
+    )
     assert lines[1] == "daily.csv:3:date: '2025-02-30' is not a date (a date YYYY-MM-DD)"
     assert lines[2].startswith("daily.csv:4:date: '2099-01-01' is in the future")
 
 
 def test_week_53_only_where_the_year_has_one(master_url: str, tmp_path: Path) -> None:
-    path = write(tmp_path, "weekly.csv", (
-        "iso_week,planning_object_code,measure,count\n"
-        "2020-W53,ORT-NB,inflow,3\n"
-        "2021-W53,ORT-NB,inflow,3\n"
-    ))
+    path = write(
+        tmp_path,
+        "weekly.csv",
+        (
+            "iso_week,planning_object_code,measure,count\n"
+            "2020-W53,ORT-NB,inflow,3\n"
+            "2021-W53,ORT-NB,inflow,3\n"
+        ),
+    )
     assert _rejected(master_url, [path]) == [
         "weekly.csv:3:iso_week: '2021-W53' is not an ISO week (an ISO week YYYY-Www, e.g. 2025-W10)"
     ]
@@ -121,19 +137,26 @@ def test_all_errors_of_a_file_are_listed_up_to_the_cap(master_url: str, tmp_path
     assert len(lines) == 51
     assert lines[0].startswith("weekly.csv:2:planning_object_code: unknown planning object 'NOPE1'")
     assert lines[49].startswith("weekly.csv:51:planning_object_code:")
-    assert lines[50] == "weekly.csv:-:-: 12 more problems not shown (fix the ones above and import again)"
+    assert (
+        lines[50]
+        == "weekly.csv:-:-: 12 more problems not shown (fix the ones above and import again)"
+    )
 
 
 def test_enumerations_and_org_tree_rules(db_url: str, tmp_path: Path) -> None:
-    path = write(tmp_path, "org_units.csv", (
-        "code,name,level,parent_code\n"
-        "RE,Region Exempel,region,\n"
-        "R2,Another region,region,\n"
-        "K1,Klinik,klinik,RE\n"
-        "U1,Enhet,enhet,U2\n"
-        "U2,Enhet 2,sjukus,K1\n"
-        "H1,Sjukhus,hospital,K1\n"
-    ))
+    path = write(
+        tmp_path,
+        "org_units.csv",
+        (
+            "code,name,level,parent_code\n"
+            "RE,Region Exempel,region,\n"
+            "R2,Another region,region,\n"
+            "K1,Klinik,klinik,RE\n"
+            "U1,Enhet,enhet,U2\n"
+            "U2,Enhet 2,sjukus,K1\n"
+            "H1,Sjukhus,hospital,K1\n"
+        ),
+    )
     assert _rejected(db_url, [path]) == [
         "org_units.csv:2:level: a second region (RE) (exactly one region; stored or in this "
         "import: R2, RE)",
@@ -147,45 +170,61 @@ def test_enumerations_and_org_tree_rules(db_url: str, tmp_path: Path) -> None:
 
 
 def test_flow_ratio_cycle_is_rejected(master_url: str, tmp_path: Path) -> None:
-    path = write(tmp_path, "flow_ratios.csv", "from_code,to_code,ratio,lag_weeks\nORT-HOFT,ORT-NB,0.1,2\n")
+    path = write(
+        tmp_path, "flow_ratios.csv", "from_code,to_code,ratio,lag_weeks\nORT-HOFT,ORT-NB,0.1,2\n"
+    )
     lines = _rejected(master_url, [path])
     assert len(lines) == 1
-    assert lines[0].startswith("flow_ratios.csv:2:to_code: part of a cycle: flow ratios form a cycle "
-                               "through ORT-HOFT, ORT-NB")
+    assert lines[0].startswith(
+        "flow_ratios.csv:2:to_code: part of a cycle: flow ratios form a cycle "
+        "through ORT-HOFT, ORT-NB"
+    )
 
 
 def test_time_standard_needs_minutes_except_for_beds(master_url: str, tmp_path: Path) -> None:
-    path = write(tmp_path, "time_standards.csv",
-                 "planning_object_code,resource_code,minutes\nORT-NB,ORT-LAK,\nORT-HOFT,ORT-VP,\n")
+    path = write(
+        tmp_path,
+        "time_standards.csv",
+        "planning_object_code,resource_code,minutes\nORT-NB,ORT-LAK,\nORT-HOFT,ORT-VP,\n",
+    )
     assert _rejected(master_url, [path]) == [
         "time_standards.csv:2:minutes: empty (minutes per unit (may be empty only for beds))"
     ]
 
 
 def test_events_errors_with_line_numbers(master_url: str, tmp_path: Path) -> None:
-    path = write(tmp_path, "events.csv", (
-        "event_time,planning_object_code,event_kind,personnummer\n"
-        "2025-03-10 14:35,AKM-ANK,inflow,191212121212\n"
-        "2025-13-10 15:05,AKM-ANK,inflow,200001011234\n"
-        "2025-03-11,ORT-NB,eaten,198505051234\n"
-        "2025-03-11,198505051234,inflow,198505051234\n"
-    ))
+    path = write(
+        tmp_path,
+        "events.csv",
+        (
+            "event_time,planning_object_code,event_kind,personnummer\n"
+            "2025-03-10 14:35,AKM-ANK,inflow,191212121212\n"
+            "2025-13-10 15:05,AKM-ANK,inflow,200001011234\n"
+            "2025-03-11,ORT-NB,eaten,198505051234\n"
+            "2025-03-11,198505051234,inflow,198505051234\n"
+        ),
+    )
     assert _rejected(master_url, [path]) == [
         "events.csv:3:event_time: '2025-13-10 15:05' is not a date or date-time "
         "(a date YYYY-MM-DD or date-time YYYY-MM-DD HH:MM)",
-        "events.csv:4:event_kind: 'eaten' is not a valid event kind (one of inflow|forwarded|booked|"
-        "performed|bought|cancelled|no_show|removed|unplanned_return or its Swedish term)",
+        "events.csv:4:event_kind: 'eaten' is not a valid event kind "
+        "(one of inflow|forwarded|booked|performed|bought|cancelled|no_show|removed|"
+        "unplanned_return or its Swedish term)",
         "events.csv:5:planning_object_code: unknown planning object a value that looks like a "
         "personal identity number (a code from planning_objects, stored or in this import)",
     ]
 
 
 def test_line_numbers_count_quoted_line_breaks(master_url: str, tmp_path: Path) -> None:
-    path = write(tmp_path, "bought_care.csv", (
-        "planning_object_code,provider,price_per_unit,max_units_per_week\n"
-        'ORT-HOFT,"Privatkliniken\nStorgatan 1",68000,5\n'
-        "ORT-HOFT,Annan klinik,gratis,5\n"
-    ))
+    path = write(
+        tmp_path,
+        "bought_care.csv",
+        (
+            "planning_object_code,provider,price_per_unit,max_units_per_week\n"
+            'ORT-HOFT,"Privatkliniken\nStorgatan 1",68000,5\n'
+            "ORT-HOFT,Annan klinik,gratis,5\n"
+        ),
+    )
     assert _rejected(master_url, [path]) == [
         "bought_care.csv:4:price_per_unit: 'gratis' is not a number "
         "(a decimal number like 0.35 or 0,35 ≥ 0)"
@@ -194,7 +233,11 @@ def test_line_numbers_count_quoted_line_breaks(master_url: str, tmp_path: Path) 
 
 def test_several_files_fail_together_and_nothing_is_written(db_url: str, tmp_path: Path) -> None:
     good = write_master(tmp_path)
-    bad = write(tmp_path, "weekly.csv", "iso_week,planning_object_code,measure,count\n2025-W01,ORT-NB,inflow,x\n")
+    bad = write(
+        tmp_path,
+        "weekly.csv",
+        "iso_week,planning_object_code,measure,count\n2025-W01,ORT-NB,inflow,x\n",
+    )
     lines = _rejected(db_url, [*good, bad])
     assert lines == ["weekly.csv:2:count: 'x' is not a whole number (a whole number ≥ 0)"]
     assert _counts(db_url)["org_unit"] == 0

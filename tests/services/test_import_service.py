@@ -27,9 +27,12 @@ def _snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
     skip = {"import_batch", "import_file"}
     with transaction(url) as conn:
         return {
-            name: sorted(tuple(str(v) for v in row if v is not None) for row in conn.execute(
-                sa.select(*[c for c in table.c if c.name != "batch_id"])))
-            for name, table in repo.Base.metadata.tables.items() if name not in skip
+            name: sorted(
+                tuple(str(v) for v in row if v is not None)
+                for row in conn.execute(sa.select(*[c for c in table.c if c.name != "batch_id"]))
+            )
+            for name, table in repo.Base.metadata.tables.items()
+            if name not in skip
         }
 
 
@@ -45,26 +48,45 @@ def test_reimport_is_idempotent_and_says_so(db_url: str, tmp_path: Path) -> None
     assert "org units: 0 new, 0 updated, 5 unchanged" in " ".join(second.lines)
 
 
-def test_reimport_replaces_the_period_and_records_late_registrations(db_url: str, tmp_path: Path) -> None:
+def test_reimport_replaces_the_period_and_records_late_registrations(
+    db_url: str, tmp_path: Path
+) -> None:
     import_files(db_url, [*write_master(tmp_path), write(tmp_path, "weekly.csv", WEEKLY)])
-    correction = write(tmp_path, "weekly_corr.csv", (
-        "iso_week,planning_object_code,measure,count\n"
-        "2025-W02,ORT-NB,inflow,25\n2025-W03,ORT-NB,inflow,18\n"
-    ))
+    correction = write(
+        tmp_path,
+        "weekly_corr.csv",
+        (
+            "iso_week,planning_object_code,measure,count\n"
+            "2025-W02,ORT-NB,inflow,25\n2025-W03,ORT-NB,inflow,18\n"
+        ),
+    )
     report = import_files(db_url, [correction])
     assert "1 late registrations (counts that grew)" in report.lines[0]
     with transaction(db_url) as conn:
-        counts = dict(conn.execute(sa.text(
-            "SELECT w.week_start, w.count FROM weekly_count w JOIN planning_object p "
-            "ON p.id = w.planning_object_id WHERE p.code = 'ORT-NB' AND w.measure = 'inflow'")).all())
+        counts = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT w.week_start, w.count FROM weekly_count w "
+                    "JOIN planning_object p ON p.id = w.planning_object_id "
+                    "WHERE p.code = 'ORT-NB' AND w.measure = 'inflow'"
+                )
+            ).all()
+        )
         late = conn.execute(sa.text("SELECT old_count, new_count FROM late_registration")).all()
-    as_dates = {(k if isinstance(k, dt.date) else dt.date.fromisoformat(k)): v for k, v in counts.items()}
-    assert as_dates == {dt.date(2024, 12, 30): 20, dt.date(2025, 1, 6): 25, dt.date(2025, 1, 13): 18}
+    as_dates = {
+        (k if isinstance(k, dt.date) else dt.date.fromisoformat(k)): v for k, v in counts.items()
+    }
+    assert as_dates == {
+        dt.date(2024, 12, 30): 20,
+        dt.date(2025, 1, 6): 25,
+        dt.date(2025, 1, 13): 18,
+    }
     assert [tuple(r) for r in late] == [(22, 25)]
 
 
-def test_a_failure_while_writing_rolls_everything_back(db_url: str, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_while_writing_rolls_everything_back(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Validation passed, then the store fails half-way: nothing of the batch remains."""
     from pks.services import import_writers
 
@@ -84,19 +106,26 @@ def test_events_become_weekly_daily_and_hourly_counts(db_url: str, tmp_path: Pat
     """Hand count: AKM-ANK (acute) has 3 arrivals Mon 10 Mar 2025 (two in the 14:00 hour)
     and 1 on Sun 16 Mar; ORT-NB (elective) 2 performed in week 11; 1 event has no object."""
     import_files(db_url, write_master(tmp_path))
-    events = write(tmp_path, "events.csv", (
-        "event_time,planning_object_code,event_kind\n"
-        "2025-03-10 14:05,AKM-ANK,inflow\n2025-03-10 14:55,AKM-ANK,ankomst\n"
-        "2025-03-10 23:10,AKM-ANK,inflow\n2025-03-16T08:00:00,AKM-ANK,inflow\n"
-        "2025-03-11,ORT-NB,performed\n2025-03-14,ORT-NB,genomförd\n"
-        "2025-03-12,,inflow\n"
-    ))
+    events = write(
+        tmp_path,
+        "events.csv",
+        (
+            "event_time,planning_object_code,event_kind\n"
+            "2025-03-10 14:05,AKM-ANK,inflow\n2025-03-10 14:55,AKM-ANK,ankomst\n"
+            "2025-03-10 23:10,AKM-ANK,inflow\n2025-03-16T08:00:00,AKM-ANK,inflow\n"
+            "2025-03-11,ORT-NB,performed\n2025-03-14,ORT-NB,genomförd\n"
+            "2025-03-12,,inflow\n"
+        ),
+    )
     report = import_files(db_url, [events])
     assert "1 without a planning object" in report.lines[0]
     with transaction(db_url) as conn:
-        weekly = conn.execute(sa.text(
-            "SELECT p.code, w.measure, w.count FROM weekly_count w JOIN planning_object p "
-            "ON p.id = w.planning_object_id ORDER BY p.code")).all()
+        weekly = conn.execute(
+            sa.text(
+                "SELECT p.code, w.measure, w.count FROM weekly_count w JOIN planning_object p "
+                "ON p.id = w.planning_object_id ORDER BY p.code"
+            )
+        ).all()
         daily = sorted(r[0] for r in conn.execute(sa.text("SELECT count FROM daily_count")).all())
         hourly = sorted(r[0] for r in conn.execute(sa.text("SELECT count FROM hourly_count")).all())
         unmapped = conn.execute(sa.text("SELECT measure, count FROM unmapped_count")).all()
@@ -108,47 +137,72 @@ def test_events_become_weekly_daily_and_hourly_counts(db_url: str, tmp_path: Pat
 
 def test_count_patients_counts_distinct_identities(db_url: str, tmp_path: Path) -> None:
     import_files(db_url, write_master(tmp_path))
-    events = write(tmp_path, "events.csv", (
-        "event_time,planning_object_code,event_kind,personnummer\n"
-        "2025-03-11,ORT-NB,performed,19121212-1212\n2025-03-12,ORT-NB,performed,19121212-1212\n"
-        "2025-03-13,ORT-NB,performed,20010101-0101\n"
-    ))
+    events = write(
+        tmp_path,
+        "events.csv",
+        (
+            "event_time,planning_object_code,event_kind,personnummer\n"
+            "2025-03-11,ORT-NB,performed,19121212-1212\n2025-03-12,ORT-NB,performed,19121212-1212\n"
+            "2025-03-13,ORT-NB,performed,20010101-0101\n"
+        ),
+    )
     import_files(db_url, [events], count_patients=True)
     with transaction(db_url) as conn:
-        assert tuple(conn.execute(sa.text("SELECT count, patients FROM weekly_count")).one()) == (3, 2)
+        assert tuple(conn.execute(sa.text("SELECT count, patients FROM weekly_count")).one()) == (
+            3,
+            2,
+        )
 
 
 def test_unknown_codes_can_be_reported_instead_of_stopping(db_url: str, tmp_path: Path) -> None:
     import_files(db_url, write_master(tmp_path))
-    weekly = write(tmp_path, "weekly.csv", (
-        "iso_week,planning_object_code,measure,count\n"
-        "2025-W01,ORT-NB,inflow,20\n2025-W01,KVÅ-XYZ,inflow,3\n2025-W02,KVÅ-XYZ,inflow,4\n"
-    ))
+    weekly = write(
+        tmp_path,
+        "weekly.csv",
+        (
+            "iso_week,planning_object_code,measure,count\n"
+            "2025-W01,ORT-NB,inflow,20\n2025-W01,KVÅ-XYZ,inflow,3\n2025-W02,KVÅ-XYZ,inflow,4\n"
+        ),
+    )
     with pytest.raises(ImportRejected):
         import_files(db_url, [weekly])
     report = import_files(db_url, [weekly], unknown_codes="report")
     assert "2 rows with unknown codes left out" in report.lines[0]
     with transaction(db_url) as conn:
-        unknown = conn.execute(sa.text("SELECT code, rows, first_day, last_day FROM unknown_code")).one()
+        unknown = conn.execute(
+            sa.text("SELECT code, rows, first_day, last_day FROM unknown_code")
+        ).one()
         stored = conn.execute(sa.text("SELECT sum(count) FROM weekly_count")).scalar()
     assert (unknown[0], unknown[1]) == ("KVÅ-XYZ", 2)
     assert str(unknown[2]) == "2024-12-30" and str(unknown[3]) == "2025-01-06"
     assert stored == 20
 
 
-def test_waiting_list_snapshot_uses_object_priority_and_replaces(db_url: str, tmp_path: Path) -> None:
+def test_waiting_list_snapshot_uses_object_priority_and_replaces(
+    db_url: str, tmp_path: Path
+) -> None:
     import_files(db_url, write_master(tmp_path))
-    snap = write(tmp_path, "waiting_list.csv", (
-        "snapshot_date,planning_object_code,priority,weeks_waited,count\n"
-        "2025-03-03,ORT-HOFT,,0,10\n2025-03-03,ORT-HOFT,,13,4\n2025-03-03,ORT-HOFT,P1,2,1\n"
-    ))
+    snap = write(
+        tmp_path,
+        "waiting_list.csv",
+        (
+            "snapshot_date,planning_object_code,priority,weeks_waited,count\n"
+            "2025-03-03,ORT-HOFT,,0,10\n2025-03-03,ORT-HOFT,,13,4\n2025-03-03,ORT-HOFT,P1,2,1\n"
+        ),
+    )
     import_files(db_url, [snap])
-    again = write(tmp_path, "waiting_list_again.csv", (
-        "snapshot_date,planning_object_code,priority,weeks_waited,count\n"
-        "2025-03-03,ORT-HOFT,P3,0,11\n"
-    ))
+    again = write(
+        tmp_path,
+        "waiting_list_again.csv",
+        (
+            "snapshot_date,planning_object_code,priority,weeks_waited,count\n"
+            "2025-03-03,ORT-HOFT,P3,0,11\n"
+        ),
+    )
     report = import_files(db_url, [again])
     assert "replaced 3 stored counts of the same snapshots" in report.lines[0]
     with transaction(db_url) as conn:
-        rows = conn.execute(sa.text("SELECT priority, weeks_waited, count FROM waiting_list_count")).all()
+        rows = conn.execute(
+            sa.text("SELECT priority, weeks_waited, count FROM waiting_list_count")
+        ).all()
     assert [tuple(r) for r in rows] == [("P3", 0, 11)]

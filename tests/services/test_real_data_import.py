@@ -19,8 +19,9 @@ from pks.store.db import transaction
 SOURCE = "swast_ambulance_daily/Daily_Responses_5_Years_2019_full.csv"
 
 
-def test_swast_cornwall_daily_counts_sum_to_the_source(db_url: str, tmp_path: Path,
-                                                       real_data: Path) -> None:
+def test_swast_cornwall_daily_counts_sum_to_the_source(
+    db_url: str, tmp_path: Path, real_data: Path
+) -> None:
     with (real_data / SOURCE).open(newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["ORA"] == "Cornwall"]
     lines = ["date;planning_object_code;measure;count"]

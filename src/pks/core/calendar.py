@@ -33,8 +33,7 @@ class IsoWeek:
     def __post_init__(self) -> None:
         if not 1 <= self.week <= weeks_in_year(self.year):
             raise ValueError(
-                f"{self.year} has no week {self.week} "
-                f"(it has {weeks_in_year(self.year)} weeks)"
+                f"{self.year} has no week {self.week} (it has {weeks_in_year(self.year)} weeks)"
             )
 
     @classmethod

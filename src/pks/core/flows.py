@@ -8,6 +8,7 @@ per unit of ``from``; lags are whole ISO weeks.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -27,6 +28,10 @@ class FlowRatio:
     lag_weeks: int
 
     def __post_init__(self) -> None:
+        if not math.isfinite(self.ratio):
+            raise ValueError(f"flow ratio {self.from_code}→{self.to_code} is not a number")
+        if not isinstance(self.lag_weeks, int):
+            raise ValueError(f"flow lag {self.from_code}→{self.to_code} must be whole weeks")
         if self.ratio < 0:
             raise ValueError(f"flow ratio {self.from_code}→{self.to_code} is negative")
         if self.lag_weeks < 0:
@@ -49,7 +54,7 @@ class FlowCycleError(ValueError):
 def flow_order(codes: Iterable[str], ratios: Iterable[FlowRatio]) -> list[str]:
     """Codes in an order where every ``from`` comes before its ``to`` (Kahn's algorithm).
 
-    Raises FlowCycleError naming the objects on a cycle.
+    Raises FlowCycleError naming the objects on a cycle and those downstream of it.
     """
     nodes = sorted(set(codes))
     downstream: dict[str, list[str]] = {code: [] for code in nodes}

@@ -121,9 +121,7 @@ class Setting(Vocabulary):
     INPATIENT = "inpatient"
 
 
-swedish_terms(
-    Setting, {Setting.OUTPATIENT: ("öppenvård",), Setting.INPATIENT: ("slutenvård",)}
-)
+swedish_terms(Setting, {Setting.OUTPATIENT: ("öppenvård",), Setting.INPATIENT: ("slutenvård",)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,11 @@ def modified_z_scores(values: FloatArray) -> FloatArray:
         z = 0.6745 * (x - median) / mad
     else:
         mean_ad = float(np.mean(np.abs(finite - median)))
-        z = (x - median) / (1.253314 * mean_ad) if mean_ad > 0 else np.where(np.isfinite(x), 0.0, np.nan)
+        z = (
+            (x - median) / (1.253314 * mean_ad)
+            if mean_ad > 0
+            else np.where(np.isfinite(x), 0.0, np.nan)
+        )
     return z
 
 

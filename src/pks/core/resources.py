@@ -53,6 +53,10 @@ class Resource:
     hours_per_week: float | None = None
 
     def __post_init__(self) -> None:
+        if (self.quantity is not None and self.quantity < 0) or (
+            self.hours_per_week is not None and not 0 <= self.hours_per_week <= 168
+        ):
+            raise ValueError(f"resource {self.code}: quantity ≥ 0 and 0–168 hours per week")
         if self.kind is not ResourceKind.COMPETENCE and self.quantity is None:
             raise ValueError(f"resource {self.code} ({self.kind}) needs a quantity")
         if self.kind in (ResourceKind.ROOM, ResourceKind.EQUIPMENT) and self.hours_per_week is None:
@@ -135,4 +139,6 @@ class Availability:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.available_share <= 1.0:
-            raise ValueError(f"available_share must lie between 0 and 1, got {self.available_share}")
+            raise ValueError(
+                f"available_share must lie between 0 and 1, got {self.available_share}"
+            )

@@ -7,6 +7,7 @@ The Swedish term of each value is the one the UI shows (see docs/glossary.md).
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import TypeVar
 
@@ -24,7 +25,7 @@ class Vocabulary(StrEnum):
     @classmethod
     def parse(cls: type[E], text: str) -> E:
         """Read an English code or a Swedish term, ignoring case and surrounding spaces."""
-        key = text.strip().casefold().replace(" ", "_")
+        key = unicodedata.normalize("NFC", text).strip().casefold().replace(" ", "_")
         for member in cls:
             terms = _swedish_terms(cls)[member]
             if key == member.value or key in (t.casefold().replace(" ", "_") for t in terms):

@@ -11,6 +11,7 @@ time of day) and per day, and their weeks are summed from the hours.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
@@ -50,7 +51,10 @@ def _sql_text(value: str) -> str:
 
 
 def fast_event_counts(
-    sheet: Sheet, header: list[str], known: KnownCodes, bounds: DateBounds,
+    sheet: Sheet,
+    header: list[str],
+    known: KnownCodes,
+    bounds: DateBounds,
     count_patients: bool,
 ) -> EventCounts | None:
     """Aggregate a clean UTF-8 CSV or Parquet events file in one scan; None if anything
@@ -121,7 +125,7 @@ def _checked(
             return None
     first = result.get_column("first_time").min()
     last = result.get_column("last_time").max()
-    if first is None or last is None:
+    if not isinstance(first, dt.datetime) or not isinstance(last, dt.datetime):
         return None
     if first.date() < bounds.first_day or last.date() > min(bounds.last_day, bounds.today):
         return None
@@ -139,20 +143,26 @@ def _checked(
 def _merge(counts: pl.DataFrame) -> pl.DataFrame:
     """Sum rows that fell into the same period (kinds spelled differently)."""
     return counts.group_by(["planning_object_code", "measure", "period_kind", "period"]).agg(
-        pl.col("count").sum(), pl.col("patients").sum() if counts.get_column("patients").null_count() == 0
-        else pl.lit(None, dtype=pl.Int64).alias("patients")
+        pl.col("count").sum(),
+        pl.col("patients").sum()
+        if counts.get_column("patients").null_count() == 0
+        else pl.lit(None, dtype=pl.Int64).alias("patients"),
     )
 
 
-def slow_event_counts(typed: pl.DataFrame, known: KnownCodes, identity: pl.Series | None) -> EventCounts:
+def slow_event_counts(
+    typed: pl.DataFrame, known: KnownCodes, identity: pl.Series | None
+) -> EventCounts:
     """Aggregate validated event rows (from `validate.validate_table`) the same way."""
     acute = [code for code, is_acute in known.planning_objects.items() if is_acute]
     frame = typed
     if identity is not None:
         frame = frame.with_columns(identity.alias("_identity"))
     is_acute = pl.col(PO).is_in(acute).fill_null(False)
-    period = pl.when(is_acute).then(pl.col(TIME).dt.truncate("1h")).otherwise(
-        pl.col(TIME).dt.truncate("1w")
+    period = (
+        pl.when(is_acute)
+        .then(pl.col(TIME).dt.truncate("1h"))
+        .otherwise(pl.col(TIME).dt.truncate("1w"))
     )
     grouped = frame.group_by(
         pl.col(PO).alias("planning_object_code"),
@@ -161,7 +171,10 @@ def slow_event_counts(typed: pl.DataFrame, known: KnownCodes, identity: pl.Serie
         period.cast(pl.Datetime("us")).alias("period"),
     ).agg(
         pl.len().cast(pl.Int64).alias("count"),
-        (pl.col("_identity").n_unique().cast(pl.Int64) if identity is not None
-         else pl.lit(None, dtype=pl.Int64)).alias("patients"),
+        (
+            pl.col("_identity").n_unique().cast(pl.Int64)
+            if identity is not None
+            else pl.lit(None, dtype=pl.Int64)
+        ).alias("patients"),
     )
     return EventCounts(grouped, typed.height)

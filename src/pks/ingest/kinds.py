@@ -306,7 +306,8 @@ def kind_for_name(stem: str) -> FileKind | None:
     lowered = stem.lower()
     for name in sorted(KIND_BY_NAME, key=len, reverse=True):
         if lowered == name or (
-            lowered.startswith(name) and (lowered[len(name)] in "-_. " or lowered[len(name)].isdigit())
+            lowered.startswith(name)
+            and (lowered[len(name)] in "-_. " or lowered[len(name)].isdigit())
         ):
             return KIND_BY_NAME[name]
     return None

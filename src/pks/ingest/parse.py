@@ -70,8 +70,10 @@ def boolean(text: pl.Expr) -> pl.Expr:
     """0/1, true/false, ja/nej … → Boolean."""
     lowered = text.str.to_lowercase()
     return (
-        pl.when(lowered.is_in(_TRUE)).then(pl.lit(True))
-        .when(lowered.is_in(_FALSE)).then(pl.lit(False))
+        pl.when(lowered.is_in(_TRUE))
+        .then(pl.lit(True))
+        .when(lowered.is_in(_FALSE))
+        .then(pl.lit(False))
     )
 
 

@@ -65,12 +65,20 @@ def detect_dialect(path: Path, issues: IssueList) -> CsvDialect | None:
         issues.add(1, NO_COLUMN, "the file is empty", "a header row and at least one data row")
         return None
     if sample.startswith(b"PK\x03\x04"):
-        issues.add(1, NO_COLUMN, "not a CSV text file: it is a ZIP or Excel workbook",
-                   "text in UTF-8 or Windows-1252; save Excel files as .xlsx")
+        issues.add(
+            1,
+            NO_COLUMN,
+            "not a CSV text file: it is a ZIP or Excel workbook",
+            "text in UTF-8 or Windows-1252; save Excel files as .xlsx",
+        )
         return None
     if sample.startswith(b"PAR1") or b"\x00" in sample:
-        issues.add(1, NO_COLUMN, "not a CSV text file: it holds binary data",
-                   "text in UTF-8 or Windows-1252")
+        issues.add(
+            1,
+            NO_COLUMN,
+            "not a CSV text file: it holds binary data",
+            "text in UTF-8 or Windows-1252",
+        )
         return None
     if sample.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
@@ -113,14 +121,13 @@ def _with_lines(frame: pl.DataFrame, first_line: int, multiline: bool) -> pl.Dat
 def _clean_text(frame: pl.DataFrame) -> pl.DataFrame:
     """Trim every value and turn empty strings into nulls ("not given")."""
     return frame.with_columns(
-        pl.col(c).cast(pl.String).str.strip_chars().replace("", None) for c in frame.columns
+        pl.col(c).cast(pl.String).str.normalize("NFC").str.strip_chars().replace("", None)
+        for c in frame.columns
     )
 
 
 def _select_columns(names: list[str], read_identity: bool) -> list[int]:
-    return [
-        i for i, name in enumerate(names) if read_identity or name not in IDENTITY_COLUMNS
-    ]
+    return [i for i, name in enumerate(names) if read_identity or name not in IDENTITY_COLUMNS]
 
 
 def read_csv_text(path: Path, dialect: CsvDialect, read_identity: bool = False) -> pl.DataFrame:
@@ -141,7 +148,9 @@ def _read_csv_text(path: Path, dialect: CsvDialect, read_identity: bool) -> pl.D
     source = _csv_bytes(path, dialect)
     header_source = io.BytesIO(source) if isinstance(source, bytes) else source
     names = _normalise_header(
-        pl.read_csv(header_source, separator=dialect.separator, n_rows=0, infer_schema=False).columns
+        pl.read_csv(
+            header_source, separator=dialect.separator, n_rows=0, infer_schema=False
+        ).columns
     )
     keep = _select_columns(names, read_identity)
     frame = pl.read_csv(
@@ -156,9 +165,7 @@ def _read_csv_text(path: Path, dialect: CsvDialect, read_identity: bool) -> pl.D
     return _with_lines(_clean_text(frame), first_line=2, multiline=True)
 
 
-def open_sheets(
-    path: Path, kind_override: FileKind | None, issues: IssueList
-) -> list[Sheet]:
+def open_sheets(path: Path, kind_override: FileKind | None, issues: IssueList) -> list[Sheet]:
     """The tables a file holds, with their kinds; problems go to ``issues``."""
     if not path.is_file():
         issues.add(1, NO_COLUMN, "no such file", "a readable file")
@@ -168,8 +175,12 @@ def open_sheets(
     if suffix == ".xlsx":
         return _open_workbook(path, file_kind, issues)
     if file_kind is None:
-        issues.add(1, NO_COLUMN, "the file name does not say what kind of file it is",
-                   "a name starting with a file kind, e.g. planning_objects.csv or weekly_2025.csv")
+        issues.add(
+            1,
+            NO_COLUMN,
+            "the file name does not say what kind of file it is",
+            "a name starting with a file kind, e.g. planning_objects.csv or weekly_2025.csv",
+        )
         return []
     if suffix == ".parquet":
         with path.open("rb") as handle:
@@ -201,8 +212,12 @@ def _open_workbook(path: Path, file_kind: FileKind | None, issues: IssueList) ->
     if not sheets and file_kind is not None and names:
         sheets = [Sheet(path, file_kind, names[0])]
     if not sheets:
-        issues.add(1, NO_COLUMN, "neither the file name nor a sheet name says what kind it is",
-                   "a file name or sheet names starting with a file kind, e.g. org_units")
+        issues.add(
+            1,
+            NO_COLUMN,
+            "neither the file name nor a sheet name says what kind it is",
+            "a file name or sheet names starting with a file kind, e.g. org_units",
+        )
     return sheets
 
 
@@ -213,8 +228,11 @@ def read_sheet(sheet: Sheet, read_identity: bool = False) -> pl.DataFrame:
     suffix = sheet.path.suffix.lower()
     if suffix == ".xlsx":
         raw = pl.read_excel(
-            sheet.path, sheet_name=sheet.sheet_name, engine="calamine",
-            infer_schema_length=0, raise_if_empty=False,
+            sheet.path,
+            sheet_name=sheet.sheet_name,
+            engine="calamine",
+            infer_schema_length=0,
+            raise_if_empty=False,
         )
         raw = raw.rename(dict(zip(raw.columns, _normalise_header(raw.columns), strict=True)))
         raw = raw.select([c for c in raw.columns if read_identity or c not in IDENTITY_COLUMNS])

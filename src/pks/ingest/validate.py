@@ -60,8 +60,13 @@ class Problems:
     beyond: int = 0
 
     def add_rows(
-        self, frame: pl.DataFrame, mask: pl.Expr, column: str, order: int,
-        problem: str | pl.Expr, expected: str,
+        self,
+        frame: pl.DataFrame,
+        mask: pl.Expr,
+        column: str,
+        order: int,
+        problem: str | pl.Expr,
+        expected: str,
     ) -> None:
         """Report ``problem`` at every row where ``mask`` holds (first 50 rows)."""
         text = problem if isinstance(problem, pl.Expr) else pl.lit(problem)
@@ -88,9 +93,11 @@ def echo(column: str) -> pl.Expr:
     if column.removesuffix(TEXT) in IDENTITY_COLUMNS:
         return pl.lit("the value")
     text = pl.col(column)
-    short = pl.when(text.str.len_chars() > MAX_ECHO).then(
-        text.str.slice(0, MAX_ECHO) + "…"
-    ).otherwise(text)
+    short = (
+        pl.when(text.str.len_chars() > MAX_ECHO)
+        .then(text.str.slice(0, MAX_ECHO) + "…")
+        .otherwise(text)
+    )
     return (
         pl.when(text.str.contains(PERSONNUMMER_PATTERN))
         .then(pl.lit("a value that looks like a personal identity number"))
@@ -104,7 +111,9 @@ def check_header(sheet: Sheet, frame: pl.DataFrame, issues: IssueList) -> bool:
     expected = ", ".join(c.name for c in sheet.kind.columns)
     missing = [c.name for c in sheet.kind.columns if c.required and c.name not in present]
     for name in missing:
-        issues.add(1, name, "missing column", f"{sheet.kind.name} files have the columns {expected}")
+        issues.add(
+            1, name, "missing column", f"{sheet.kind.name} files have the columns {expected}"
+        )
     if missing:
         return False
     if frame.height == 0:
@@ -132,24 +141,40 @@ def _value_checks(kind: FileKind, frame: pl.DataFrame, problems: Problems) -> No
             problems.add_rows(frame, text.is_null(), column.name, order, "empty", "a value")
         bad_type = text.is_not_null() & value.is_null()
         problems.add_rows(
-            frame, bad_type, column.name, order,
-            echo(column.name + TEXT) + pl.lit(_not_a(column)), expected,
+            frame,
+            bad_type,
+            column.name,
+            order,
+            echo(column.name + TEXT) + pl.lit(_not_a(column)),
+            expected,
         )
         if column.minimum is not None:
             below = " is negative" if column.minimum == 0 else f" is below {column.minimum:g}"
             problems.add_rows(
-                frame, value < column.minimum, column.name, order,
-                value.cast(pl.String) + pl.lit(below), expected,
+                frame,
+                value < column.minimum,
+                column.name,
+                order,
+                value.cast(pl.String) + pl.lit(below),
+                expected,
             )
         if column.maximum is not None:
             problems.add_rows(
-                frame, value > column.maximum, column.name, order,
-                value.cast(pl.String) + pl.lit(f" is above {column.maximum:g}"), expected,
+                frame,
+                value > column.maximum,
+                column.name,
+                order,
+                value.cast(pl.String) + pl.lit(f" is above {column.maximum:g}"),
+                expected,
             )
         if column.max_length is not None:
             problems.add_rows(
-                frame, value.str.len_chars() > column.max_length, column.name, order,
-                pl.lit(f"longer than {column.max_length} characters"), expected,
+                frame,
+                value.str.len_chars() > column.max_length,
+                column.name,
+                order,
+                pl.lit(f"longer than {column.max_length} characters"),
+                expected,
             )
 
 
@@ -178,7 +203,10 @@ def _reference_checks(
         value = pl.col(column.name)
         what = column.ref.value.replace("_", " ").rstrip("s")
         problems.add_rows(
-            frame, value.is_not_null() & ~value.is_in(codes), column.name, order,
+            frame,
+            value.is_not_null() & ~value.is_in(codes),
+            column.name,
+            order,
             pl.lit(f"unknown {what} ") + echo(column.name),
             f"a code from {column.ref.value}, stored or in this import",
         )
@@ -188,17 +216,24 @@ def _key_checks(kind: FileKind, frame: pl.DataFrame, problems: Problems) -> None
     if not kind.key:
         return
     key = [
-        pl.coalesce(pl.col(name).cast(pl.String), pl.col(name + TEXT).str.to_lowercase()).fill_null("")
+        pl.coalesce(pl.col(name).cast(pl.String), pl.col(name + TEXT).str.to_lowercase()).fill_null(
+            ""
+        )
         for name in kind.key
     ]
-    keyed = frame.with_columns(
-        pl.struct(key).alias("_key")
-    ).with_columns(pl.col(LINE).min().over("_key").alias("_first"))
+    keyed = frame.with_columns(pl.struct(key).alias("_key")).with_columns(
+        pl.col(LINE).min().over("_key").alias("_first")
+    )
     first = kind.key[0]
     problems.add_rows(
-        keyed, pl.col(LINE) != pl.col("_first"), first, 0,
-        pl.lit("duplicate key: the same ") + pl.lit(", ".join(kind.key))
-        + pl.lit(" as on row ") + pl.col("_first").cast(pl.String),
+        keyed,
+        pl.col(LINE) != pl.col("_first"),
+        first,
+        0,
+        pl.lit("duplicate key: the same ")
+        + pl.lit(", ".join(kind.key))
+        + pl.lit(" as on row ")
+        + pl.col("_first").cast(pl.String),
         f"one row per {', '.join(kind.key)}",
     )
 
@@ -219,8 +254,12 @@ def _date_checks(
             .otherwise(pl.lit(" is outside the planning calendar"))
         )
         problems.add_rows(
-            frame, (day < bounds.first_day) | (day > last), column.name, order,
-            echo(column.name + TEXT) + where, expected,
+            frame,
+            (day < bounds.first_day) | (day > last),
+            column.name,
+            order,
+            echo(column.name + TEXT) + where,
+            expected,
         )
 
 

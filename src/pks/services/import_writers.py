@@ -56,30 +56,46 @@ def write_planning_objects(ctx: WriteContext, frame: pl.DataFrame) -> str:
     repo.sync_rows(ctx.conn, "care_service", ("code",), services.to_dicts())
     units, care = ctx.ids("org_unit"), ctx.ids("care_service")
     rows = frame.select(
-        "code", "name",
+        "code",
+        "name",
         _map(frame, "unit_code", units).alias("unit_id"),
         _map(frame, "care_service", care).alias("care_service_id"),
-        "provider_category", "contact_type", "priority",
+        "provider_category",
+        "contact_type",
+        "priority",
         pl.col("max_wait_days").fill_null(CARE_GUARANTEE_DAYS),
-        "flow_step", "care_type", "setting", "mean_length_of_stay_days",
+        "flow_step",
+        "care_type",
+        "setting",
+        "mean_length_of_stay_days",
     ).to_dicts()
-    return _sync_sentence("planning objects", repo.sync_rows(ctx.conn, "planning_object", ("code",), rows))
+    return _sync_sentence(
+        "planning objects", repo.sync_rows(ctx.conn, "planning_object", ("code",), rows)
+    )
 
 
 def write_flow_ratios(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po = ctx.ids("planning_object")
     rows = frame.select(
-        _map(frame, "from_code", po).alias("from_id"), _map(frame, "to_code", po).alias("to_id"),
-        "ratio", "lag_weeks",
+        _map(frame, "from_code", po).alias("from_id"),
+        _map(frame, "to_code", po).alias("to_id"),
+        "ratio",
+        "lag_weeks",
     ).to_dicts()
-    return _sync_sentence("flow ratios", repo.sync_rows(ctx.conn, "flow_ratio", ("from_id", "to_id"), rows))
+    return _sync_sentence(
+        "flow ratios", repo.sync_rows(ctx.conn, "flow_ratio", ("from_id", "to_id"), rows)
+    )
 
 
 def write_resources(ctx: WriteContext, frame: pl.DataFrame) -> str:
     units = ctx.ids("org_unit")
     rows = frame.select(
-        "code", "name", "kind", _map(frame, "unit_code", units).alias("unit_id"),
-        "quantity", "hours_per_week",
+        "code",
+        "name",
+        "kind",
+        _map(frame, "unit_code", units).alias("unit_id"),
+        "quantity",
+        "hours_per_week",
     ).to_dicts()
     return _sync_sentence("resources", repo.sync_rows(ctx.conn, "resource", ("code",), rows))
 
@@ -88,7 +104,8 @@ def write_time_standards(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po, res = ctx.ids("planning_object"), ctx.ids("resource")
     rows = frame.select(
         _map(frame, "planning_object_code", po).alias("planning_object_id"),
-        _map(frame, "resource_code", res).alias("resource_id"), "minutes",
+        _map(frame, "resource_code", res).alias("resource_id"),
+        "minutes",
     ).to_dicts()
     key = ("planning_object_id", "resource_id")
     return _sync_sentence("time standards", repo.sync_rows(ctx.conn, "time_standard", key, rows))
@@ -99,9 +116,14 @@ def write_staff(ctx: WriteContext, frame: pl.DataFrame) -> str:
     rows = frame.select(
         _map(frame, "unit_code", units).alias("unit_id"),
         _map(frame, "competence_code", res).alias("competence_id"),
-        "fte", "hours_per_week", "clinical_share", "absence_share",
+        "fte",
+        "hours_per_week",
+        "clinical_share",
+        "absence_share",
     ).to_dicts()
-    return _sync_sentence("staff lines", repo.sync_rows(ctx.conn, "staff", ("unit_id", "competence_id"), rows))
+    return _sync_sentence(
+        "staff lines", repo.sync_rows(ctx.conn, "staff", ("unit_id", "competence_id"), rows)
+    )
 
 
 def write_calendar(ctx: WriteContext, frame: pl.DataFrame) -> str:
@@ -121,20 +143,28 @@ def write_calendar(ctx: WriteContext, frame: pl.DataFrame) -> str:
 def write_costs(ctx: WriteContext, frame: pl.DataFrame) -> str:
     res = ctx.ids("resource")
     rows = frame.select(
-        _map(frame, "resource_code", res).alias("resource_id"), "cost_per_hour",
-        pl.col("overtime_premium").fill_null(DEFAULT_OVERTIME_PREMIUM), "hired_cost_per_hour",
+        _map(frame, "resource_code", res).alias("resource_id"),
+        "cost_per_hour",
+        pl.col("overtime_premium").fill_null(DEFAULT_OVERTIME_PREMIUM),
+        "hired_cost_per_hour",
     ).to_dicts()
-    return _sync_sentence("cost rates", repo.sync_rows(ctx.conn, "cost_rate", ("resource_id",), rows))
+    return _sync_sentence(
+        "cost rates", repo.sync_rows(ctx.conn, "cost_rate", ("resource_id",), rows)
+    )
 
 
 def write_bought_care(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po = ctx.ids("planning_object")
     rows = frame.select(
-        _map(frame, "planning_object_code", po).alias("planning_object_id"), "provider",
-        "price_per_unit", "max_units_per_week",
+        _map(frame, "planning_object_code", po).alias("planning_object_id"),
+        "provider",
+        "price_per_unit",
+        "max_units_per_week",
     ).to_dicts()
     key = ("planning_object_id", "provider")
-    return _sync_sentence("bought-care prices", repo.sync_rows(ctx.conn, "bought_care_price", key, rows))
+    return _sync_sentence(
+        "bought-care prices", repo.sync_rows(ctx.conn, "bought_care_price", key, rows)
+    )
 
 
 def write_budget(ctx: WriteContext, frame: pl.DataFrame) -> str:
@@ -149,15 +179,21 @@ def write_budget(ctx: WriteContext, frame: pl.DataFrame) -> str:
 
 
 def _replace(
-    ctx: WriteContext, table_name: str, time_column: str, frame: pl.DataFrame,
-    first: Any, last: Any, late: bool = False,
+    ctx: WriteContext,
+    table_name: str,
+    time_column: str,
+    frame: pl.DataFrame,
+    first: Any,
+    last: Any,
+    late: bool = False,
 ) -> tuple[int, int]:
     """Replace counts of ``frame`` (planning_object_id, measure, <time>, count[, patients])
     in [first, last]; returns (rows deleted, late registrations)."""
     scope = CountScope(
         tuple(frame.get_column("planning_object_id").unique().sort().to_list()),
         tuple(frame.get_column("measure").unique().sort().to_list()),
-        first, last,
+        first,
+        last,
     )
     late_rows: list[dict[str, Any]] = []
     if late:
@@ -167,18 +203,25 @@ def _replace(
         ).iter_rows():
             old = before.get((po_id, measure, when))
             if old is not None and count > old:
-                late_rows.append({
-                    "batch_id": ctx.batch_id, "planning_object_id": po_id, "measure": measure,
-                    "week_start": when, "old_count": old, "new_count": count,
-                })
+                late_rows.append(
+                    {
+                        "batch_id": ctx.batch_id,
+                        "planning_object_id": po_id,
+                        "measure": measure,
+                        "week_start": when,
+                        "old_count": old,
+                        "new_count": count,
+                    }
+                )
     rows = frame.with_columns(pl.lit(ctx.batch_id).alias("batch_id")).to_dicts()
     deleted = repo.replace_counts(ctx.conn, table_name, time_column, scope, rows)
     repo.insert_rows(ctx.conn, repo.table("late_registration"), late_rows)
     return deleted, len(late_rows)
 
 
-def _count_sentence(what: str, frame: pl.DataFrame, first: object, last: object,
-                    deleted: int, late: int) -> str:
+def _count_sentence(
+    what: str, frame: pl.DataFrame, first: object, last: object, deleted: int, late: int
+) -> str:
     objects = frame.get_column("planning_object_id").n_unique()
     text = f"{what}: {frame.height} counts for {objects} planning objects, {first} … {last}"
     if deleted:
@@ -191,8 +234,10 @@ def _count_sentence(what: str, frame: pl.DataFrame, first: object, last: object,
 def write_weekly(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po = ctx.ids("planning_object")
     rows = frame.select(
-        _map(frame, "planning_object_code", po).alias("planning_object_id"), "measure",
-        pl.col("iso_week").alias("week_start"), "count",
+        _map(frame, "planning_object_code", po).alias("planning_object_id"),
+        "measure",
+        pl.col("iso_week").alias("week_start"),
+        "count",
     )
     first, last = rows.get_column("week_start").min(), rows.get_column("week_start").max()
     deleted, late = _replace(ctx, "weekly_count", "week_start", rows, first, last, late=True)
@@ -208,7 +253,8 @@ def _week(day: object) -> str:
 def _weeks_from(frame: pl.DataFrame, time_column: str) -> pl.DataFrame:
     """Sum day or hour counts into ISO weeks."""
     return frame.group_by(
-        "planning_object_id", "measure",
+        "planning_object_id",
+        "measure",
         pl.col(time_column).cast(pl.Date).dt.truncate("1w").alias("week_start"),
     ).agg(pl.col("count").sum())
 
@@ -216,14 +262,23 @@ def _weeks_from(frame: pl.DataFrame, time_column: str) -> pl.DataFrame:
 def write_daily(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po = ctx.ids("planning_object")
     rows = frame.select(
-        _map(frame, "planning_object_code", po).alias("planning_object_id"), "measure",
-        pl.col("date").alias("day"), "count",
+        _map(frame, "planning_object_code", po).alias("planning_object_id"),
+        "measure",
+        pl.col("date").alias("day"),
+        "count",
     )
     first, last = rows.get_column("day").min(), rows.get_column("day").max()
     deleted, _ = _replace(ctx, "daily_count", "day", rows, first, last)
     weeks = _weeks_from(rows, "day")
-    _replace(ctx, "weekly_count", "week_start", weeks,
-             weeks.get_column("week_start").min(), weeks.get_column("week_start").max(), late=True)
+    _replace(
+        ctx,
+        "weekly_count",
+        "week_start",
+        weeks,
+        weeks.get_column("week_start").min(),
+        weeks.get_column("week_start").max(),
+        late=True,
+    )
     return _count_sentence("daily counts", rows, first, last, deleted, 0)
 
 
@@ -237,15 +292,19 @@ def write_waiting_list(ctx: WriteContext, frame: pl.DataFrame) -> str:
         _map(frame, "planning_object_code", po).alias("planning_object_id"),
         pl.coalesce(
             "priority",
-            pl.col("planning_object_code").replace_strict(priorities, default=None,
-                                                          return_dtype=pl.String),
+            pl.col("planning_object_code").replace_strict(
+                priorities, default=None, return_dtype=pl.String
+            ),
         ).alias("priority"),
-        "weeks_waited", "count", pl.lit(ctx.batch_id).alias("batch_id"),
+        "weeks_waited",
+        "count",
+        pl.lit(ctx.batch_id).alias("batch_id"),
     )
     pairs = rows.select("snapshot_date", "planning_object_id").unique().iter_rows()
     deleted = repo.replace_waiting_list(ctx.conn, list(pairs), rows.to_dicts())
     snapshots = rows.get_column("snapshot_date").n_unique()
-    text = f"waiting list: {rows.height} counts in {snapshots} snapshots, {int(rows['count'].sum())} patients"
+    patients = int(rows["count"].sum())
+    text = f"waiting list: {rows.height} counts in {snapshots} snapshots, {patients} patients"
     if deleted:
         text += f"; replaced {deleted} stored counts of the same snapshots"
     return text
@@ -262,39 +321,63 @@ def write_events(ctx: WriteContext, events: EventCounts) -> str:
         weeks = unmapped.group_by(
             "measure", pl.col("period").cast(pl.Date).dt.truncate("1w").alias("week_start")
         ).agg(pl.col("count").sum())
+        first, last = weeks["week_start"].min(), weeks["week_start"].max()
+        assert isinstance(first, dt.date) and isinstance(last, dt.date)
         repo.replace_unmapped(
-            ctx.conn, weeks["week_start"].min(), weeks["week_start"].max(),
+            ctx.conn,
+            first,
+            last,
             weeks.get_column("measure").unique().to_list(),
             weeks.with_columns(pl.lit(ctx.batch_id).alias("batch_id")).to_dicts(),
         )
         parts.append(f"{int(unmapped['count'].sum())} without a planning object")
     mapped = counts.filter(pl.col("planning_object_id").is_not_null())
     weekly = mapped.filter(pl.col("period_kind") == WEEK).select(
-        "planning_object_id", "measure", pl.col("period").cast(pl.Date).alias("week_start"),
-        "count", "patients",
+        "planning_object_id",
+        "measure",
+        pl.col("period").cast(pl.Date).alias("week_start"),
+        "count",
+        "patients",
     )
     hourly = mapped.filter(pl.col("period_kind") == HOUR).select(
         "planning_object_id", "measure", pl.col("period").alias("hour_start"), "count"
     )
     if hourly.height:
-        weekly = pl.concat([weekly, _weeks_from(hourly, "hour_start").with_columns(
-            pl.lit(None, dtype=pl.Int64).alias("patients")).select(weekly.columns)])
+        weekly = pl.concat(
+            [
+                weekly,
+                _weeks_from(hourly, "hour_start")
+                .with_columns(pl.lit(None, dtype=pl.Int64).alias("patients"))
+                .select(weekly.columns),
+            ]
+        )
         days = hourly.group_by(
             "planning_object_id", "measure", pl.col("hour_start").cast(pl.Date).alias("day")
         ).agg(pl.col("count").sum())
         _replace(ctx, "daily_count", "day", days, days["day"].min(), days["day"].max())
-        timed = hourly.group_by("planning_object_id").agg(
-            (pl.col("hour_start").dt.hour() != 0).any().alias("timed")
-        ).filter(pl.col("timed")).get_column("planning_object_id")
+        timed = (
+            hourly.group_by("planning_object_id")
+            .agg((pl.col("hour_start").dt.hour() != 0).any().alias("timed"))
+            .filter(pl.col("timed"))
+            .get_column("planning_object_id")
+        )
         hours = hourly.filter(pl.col("planning_object_id").is_in(timed.to_list()))
         if hours.height:
-            _replace(ctx, "hourly_count", "hour_start", hours,
-                     hours["hour_start"].min(), hours["hour_start"].max())
+            _replace(
+                ctx,
+                "hourly_count",
+                "hour_start",
+                hours,
+                hours["hour_start"].min(),
+                hours["hour_start"].max(),
+            )
             parts.append(f"{hours.height} hourly counts for acute planning objects")
     if weekly.height:
         first, last = weekly["week_start"].min(), weekly["week_start"].max()
         deleted, late = _replace(ctx, "weekly_count", "week_start", weekly, first, last, late=True)
-        parts.append(_count_sentence("weekly counts", weekly, _week(first), _week(last), deleted, late))
+        parts.append(
+            _count_sentence("weekly counts", weekly, _week(first), _week(last), deleted, late)
+        )
     return "; ".join(parts)
 
 

@@ -81,13 +81,15 @@ def _header(sheet: Sheet) -> list[str]:
             "utf-8-sig" if sheet.dialect.encoding == "utf-8-sig" else sheet.dialect.encoding,
             errors="replace",
         )
-    names = _pl.read_csv(first.encode(), separator=sheet.dialect.separator, n_rows=0,
-                         infer_schema=False).columns
+    names = _pl.read_csv(
+        first.encode(), separator=sheet.dialect.separator, n_rows=0, infer_schema=False
+    ).columns
     return [n.strip().lower() for n in names]
 
 
-def _split_unknown(sheet: Sheet, frame: pl.DataFrame, known: KnownCodes
-                   ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def _split_unknown(
+    sheet: Sheet, frame: pl.DataFrame, known: KnownCodes
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """With ``--unknown-codes report``: drop rows whose planning object is unknown."""
     column = "planning_object_code"
     if column not in frame.columns or sheet.kind.column(column).ref is not Ref.PLANNING_OBJECT:
@@ -97,11 +99,16 @@ def _split_unknown(sheet: Sheet, frame: pl.DataFrame, known: KnownCodes
     return frame.filter(~unknown), frame.filter(unknown)
 
 
-def _validate_sheet(sheet: Sheet, known: KnownCodes, bounds: DateBounds, count_patients: bool,
-                    report_unknown: bool) -> tuple[TableResult, IssueList]:
+def _validate_sheet(
+    sheet: Sheet, known: KnownCodes, bounds: DateBounds, count_patients: bool, report_unknown: bool
+) -> tuple[TableResult, IssueList]:
     if sheet.kind.name == "events" and sheet.path.suffix.lower() != ".xlsx":
         header = _header(sheet)
-        fast = None if report_unknown else fast_event_counts(sheet, header, known, bounds, count_patients)
+        fast = (
+            None
+            if report_unknown
+            else fast_event_counts(sheet, header, known, bounds, count_patients)
+        )
         if fast is not None:
             return TableResult(sheet, events=fast), sheet.new_issues()
     frame = read_sheet(sheet, read_identity=count_patients and sheet.kind.name == "events")
@@ -118,8 +125,13 @@ def _validate_sheet(sheet: Sheet, known: KnownCodes, bounds: DateBounds, count_p
 
 
 def validate_files(
-    paths: Sequence[Path], known: KnownCodes, bounds: DateBounds, *,
-    count_patients: bool = False, report_unknown: bool = False, progress: Progress | None = None,
+    paths: Sequence[Path],
+    known: KnownCodes,
+    bounds: DateBounds,
+    *,
+    count_patients: bool = False,
+    report_unknown: bool = False,
+    progress: Progress | None = None,
 ) -> list[TableResult]:
     """Validate every file; raise ImportRejected listing every problem."""
     all_issues: list[IssueList] = []
@@ -131,7 +143,9 @@ def validate_files(
     results: list[TableResult] = []
     for sheet in sorted(sheets, key=lambda s: s.kind.order):
         if progress:
-            progress(f"checking {sheet.label}" + (f" ({sheet.sheet_name})" if sheet.sheet_name else ""))
+            progress(
+                f"checking {sheet.label}" + (f" ({sheet.sheet_name})" if sheet.sheet_name else "")
+            )
         result, issues = _validate_sheet(sheet, known, bounds, count_patients, report_unknown)
         all_issues.append(issues)
         if result.frame is not None:
@@ -145,33 +159,60 @@ def validate_files(
 def _unknown_rows(result: TableResult, batch_id: int) -> list[dict[str, object]]:
     if result.unknown is None or result.unknown.height == 0:
         return []
-    time_column = next(c for c in result.unknown.columns if c in
-                       ("iso_week", "date", "snapshot_date", "event_time"))
-    when = (parse.iso_week_monday(pl.col(time_column)) if time_column == "iso_week"
-            else parse.date(pl.col(time_column).str.slice(0, 10)))
-    grouped = result.unknown.with_columns(when.alias("_day")).group_by("planning_object_code").agg(
-        pl.len().alias("rows"), pl.col("_day").min().alias("first"),
-        pl.col("_day").max().alias("last"),
+    time_column = next(
+        c
+        for c in result.unknown.columns
+        if c in ("iso_week", "date", "snapshot_date", "event_time")
+    )
+    when = (
+        parse.iso_week_monday(pl.col(time_column))
+        if time_column == "iso_week"
+        else parse.date(pl.col(time_column).str.slice(0, 10))
+    )
+    grouped = (
+        result.unknown.with_columns(when.alias("_day"))
+        .group_by("planning_object_code")
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("_day").min().alias("first"),
+            pl.col("_day").max().alias("last"),
+        )
     )
     return [
-        {"batch_id": batch_id, "file_name": result.sheet.label,
-         "code": "(looks like a personal identity number)" if PERSONNUMMER.match(code) else code,
-         "rows": rows, "first_day": first, "last_day": last}
+        {
+            "batch_id": batch_id,
+            "file_name": result.sheet.label,
+            "code": "(looks like a personal identity number)" if PERSONNUMMER.match(code) else code,
+            "rows": rows,
+            "first_day": first,
+            "last_day": last,
+        }
         for code, rows, first, last in grouped.iter_rows()
     ]
 
 
 def import_files(
-    url: str, paths: Sequence[Path], *, count_patients: bool = False,
-    unknown_codes: str = "error", source: str = "manual", today: dt.date | None = None,
+    url: str,
+    paths: Sequence[Path],
+    *,
+    count_patients: bool = False,
+    unknown_codes: str = "error",
+    source: str = "manual",
+    today: dt.date | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``paths`` into the store at ``url`` as one transaction (see module doc)."""
     report_unknown = unknown_codes == "report"
     with transaction(url) as conn:
         known = load_known_codes(conn)
-    results = validate_files(paths, known, date_bounds(today), count_patients=count_patients,
-                             report_unknown=report_unknown, progress=progress)
+    results = validate_files(
+        paths,
+        known,
+        date_bounds(today),
+        count_patients=count_patients,
+        report_unknown=report_unknown,
+        progress=progress,
+    )
     with transaction(url) as conn:
         batch_id = repo.new_batch(conn, source, [r.sheet.label for r in results])
         ctx = WriteContext(conn, batch_id)
@@ -187,8 +228,11 @@ def import_files(
             unknown = _unknown_rows(result, batch_id)
             if unknown:
                 repo.insert_rows(conn, repo.table("unknown_code"), unknown)
-                sentence += f"; {sum(int(str(u['rows'])) for u in unknown)} rows with unknown codes left out"
-            repo.add_import_file(conn, batch_id, result.sheet.label, result.sheet.kind.name, result.rows)
+                left_out = sum(int(str(u["rows"])) for u in unknown)
+                sentence += f"; {left_out} rows with unknown codes left out"
+            repo.add_import_file(
+                conn, batch_id, result.sheet.label, result.sheet.kind.name, result.rows
+            )
             report.lines.append(f"{result.sheet.label}: {sentence}")
         repo.finish_batch(conn, batch_id, json.dumps(report.lines, ensure_ascii=False))
     return report

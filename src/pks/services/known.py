@@ -18,7 +18,9 @@ def load_known_codes(conn: Connection) -> KnownCodes:
         org_parents={u.code: u.parent_code for u in units},
         planning_objects={p.code: p.is_acute for p in repo.load_planning_objects(conn)},
         resources={r.code: r.kind for r in repo.load_resources(conn)},
-        flow_edges={(f.from_code, f.to_code): (f.ratio, f.lag_weeks) for f in repo.load_flow_ratios(conn)},
+        flow_edges={
+            (f.from_code, f.to_code): (f.ratio, f.lag_weeks) for f in repo.load_flow_ratios(conn)
+        },
     )
 
 
@@ -35,5 +37,6 @@ def learn(known: KnownCodes, kind: str, rows: list[dict[str, object]]) -> None:
             known.resources[str(row["code"])] = ResourceKind(str(row["kind"]))
         elif kind == "flow_ratios":
             known.flow_edges[(str(row["from_code"]), str(row["to_code"]))] = (
-                float(str(row["ratio"])), int(str(row["lag_weeks"]))
+                float(str(row["ratio"])),
+                int(str(row["lag_weeks"])),
             )

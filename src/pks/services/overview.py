@@ -1,4 +1,4 @@
-"""Use case: what the store holds — org tree, planning objects, data quality — for the start page."""
+"""Use case: what the store holds (org tree, planning objects, data quality) for the start page."""
 
 from __future__ import annotations
 
@@ -48,5 +48,8 @@ def health(url: str) -> dict[str, object]:
     """Is the store reachable and migrated? Cheap enough for a load balancer to poll."""
     with transaction(url) as conn:
         counts = repo.table_counts(conn)
-    return {"status": "ok", "org_units": counts["org_unit"],
-            "planning_objects": counts["planning_object"]}
+    return {
+        "status": "ok",
+        "org_units": counts["org_unit"],
+        "planning_objects": counts["planning_object"],
+    }

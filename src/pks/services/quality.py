@@ -67,8 +67,9 @@ def _week_text(day: dt.date) -> str:
     return str(IsoWeek.of(day))
 
 
-def _series_findings(frame: pl.DataFrame, weeks: list[dt.date], units: dict[str, str]
-                     ) -> list[Finding]:
+def _series_findings(
+    frame: pl.DataFrame, weeks: list[dt.date], units: dict[str, str]
+) -> list[Finding]:
     """Missing, zero and outlier weeks of every (planning object, measure) series."""
     low = np.array([is_low_production_week(IsoWeek.of(w)) for w in weeks])
     index = {w: i for i, w in enumerate(weeks)}
@@ -88,8 +89,14 @@ def _series_findings(frame: pl.DataFrame, weeks: list[dt.date], units: dict[str,
             elif present[i] and values[i] == 0:
                 found.append(Finding(*common, "zero_week", 0, "registered as zero"))
             elif flagged[i]:
-                found.append(Finding(*common, "outlier", int(values[i]),
-                                     f"modified z-score {z[i]:.1f} (|z| > 3.5)"))
+                found.append(
+                    Finding(
+                        *common,
+                        "outlier",
+                        int(values[i]),
+                        f"modified z-score {z[i]:.1f} (|z| > 3.5)",
+                    )
+                )
     return found
 
 
@@ -101,8 +108,9 @@ def quality_report(url: str, weeks: int = 52) -> QualityReport:
         objects = repo.load_planning_objects(conn)
         units = {p.code: p.unit_code for p in objects}
         if last is None:
-            return QualityReport(None, None, len(objects), 0,
-                                 unknown_codes=_unknown(repo.unknown_codes(conn)))
+            return QualityReport(
+                None, None, len(objects), 0, unknown_codes=_unknown(repo.unknown_codes(conn))
+            )
         assert oldest is not None
         first = max(last - dt.timedelta(weeks=weeks - 1), oldest)
         weeks = (last - first).days // 7 + 1
@@ -115,41 +123,74 @@ def quality_report(url: str, weeks: int = 52) -> QualityReport:
     examined = frame.filter(pl.col("measure").is_in(EXAMINED)).sort("code", "measure")
     findings = _series_findings(examined, week_list, units)
     findings += [
-        Finding(code, units[code], measure, _week_text(week), "late_registration", new,
-                f"{old} → {new} in the import of {when:%Y-%m-%d}")
+        Finding(
+            code,
+            units[code],
+            measure,
+            _week_text(week),
+            "late_registration",
+            new,
+            f"{old} → {new} in the import of {when:%Y-%m-%d}",
+        )
         for code, measure, week, old, new, when in late
     ]
     unmapped_total = sum(c for _, _, c in unmapped)
-    mapped_same = int(frame.filter(pl.col("measure").is_in(list({m for _, m, _ in unmapped})))
-                      .get_column("count").sum()) if unmapped else 0
+    mapped_same = (
+        int(
+            frame.filter(pl.col("measure").is_in(list({m for _, m, _ in unmapped})))
+            .get_column("count")
+            .sum()
+        )
+        if unmapped
+        else 0
+    )
     report = QualityReport(
-        _week_text(first), _week_text(last), len(objects),
+        _week_text(first),
+        _week_text(last),
+        len(objects),
         examined.select("code", "measure").n_unique(),
         missing_weeks=sum(f.kind == "missing_week" for f in findings),
         zero_weeks=sum(f.kind == "zero_week" for f in findings),
         outliers=sum(f.kind == "outlier" for f in findings),
-        late_registrations=len(late), unmapped_events=unmapped_total,
+        late_registrations=len(late),
+        unmapped_events=unmapped_total,
         unmapped_share=share(unmapped_total, unmapped_total + mapped_same),
-        unknown_codes=_unknown(unknown), findings=findings,
+        unknown_codes=_unknown(unknown),
+        findings=findings,
     )
     report.per_planning_object = _per_object(findings)
     return report
 
 
 def _unknown(rows: list[tuple[str, str, int, dt.date, dt.date]]) -> list[dict[str, Any]]:
-    return [{"file": f, "code": c, "rows": int(n), "first_day": str(a), "last_day": str(b)}
-            for f, c, n, a, b in rows]
+    return [
+        {"file": f, "code": c, "rows": int(n), "first_day": str(a), "last_day": str(b)}
+        for f, c, n, a, b in rows
+    ]
 
 
 def _per_object(findings: list[Finding]) -> list[dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
     for f in findings:
-        entry = table.setdefault(f.planning_object, {
-            "planning_object": f.planning_object, "unit": f.unit, "missing_week": 0,
-            "zero_week": 0, "outlier": 0, "late_registration": 0})
+        entry = table.setdefault(
+            f.planning_object,
+            {
+                "planning_object": f.planning_object,
+                "unit": f.unit,
+                "missing_week": 0,
+                "zero_week": 0,
+                "outlier": 0,
+                "late_registration": 0,
+            },
+        )
         entry[f.kind] += 1
-    return sorted(table.values(), key=lambda e: (-(e["missing_week"] + e["zero_week"] + e["outlier"]
-                                                    + e["late_registration"]), e["planning_object"]))
+    return sorted(
+        table.values(),
+        key=lambda e: (
+            -(e["missing_week"] + e["zero_week"] + e["outlier"] + e["late_registration"]),
+            e["planning_object"],
+        ),
+    )
 
 
 def print_text(report: QualityReport, console: Console, limit: int = 25) -> None:
@@ -157,17 +198,21 @@ def print_text(report: QualityReport, console: Console, limit: int = 25) -> None
     if report.first_week is None:
         console.print("No counts stored yet: import events or weekly aggregates first.")
         return
-    console.print(f"[bold]Data quality {report.first_week} … {report.last_week}[/bold] "
-                  f"({report.planning_objects} planning objects, {report.series_examined} series of "
-                  f"{' and '.join(EXAMINED)})")
+    console.print(
+        f"[bold]Data quality {report.first_week} … {report.last_week}[/bold] "
+        f"({report.planning_objects} planning objects, {report.series_examined} series of "
+        f"{' and '.join(EXAMINED)})"
+    )
     summary = Table(show_header=False, box=None)
     for label, value in [
         ("Missing weeks (no count registered)", report.missing_weeks),
         ("Zero weeks (registered as 0)", report.zero_weeks),
         ("Outliers (|modified z| > 3.5)", report.outliers),
         ("Late registrations (count grew in a later import)", report.late_registrations),
-        ("Events without a planning object", f"{report.unmapped_events} "
-                                             f"({report.unmapped_share:.1%} of those weeks' events)"),
+        (
+            "Events without a planning object",
+            f"{report.unmapped_events} ({report.unmapped_share:.1%} of those weeks' events)",
+        ),
         ("Unknown codes in files", len(report.unknown_codes)),
     ]:
         summary.add_row(label, str(value))
@@ -177,8 +222,14 @@ def print_text(report: QualityReport, console: Console, limit: int = 25) -> None
         for column in ("planning object", "unit", "missing", "zero", "outliers", "late"):
             worst.add_column(column)
         for e in report.per_planning_object[:limit]:
-            worst.add_row(e["planning_object"], e["unit"], str(e["missing_week"]), str(e["zero_week"]),
-                          str(e["outlier"]), str(e["late_registration"]))
+            worst.add_row(
+                e["planning_object"],
+                e["unit"],
+                str(e["missing_week"]),
+                str(e["zero_week"]),
+                str(e["outlier"]),
+                str(e["late_registration"]),
+            )
         console.print(worst)
     if report.unknown_codes:
         codes = Table(title="Unknown codes (rows left out of imports)")
@@ -191,6 +242,12 @@ def print_text(report: QualityReport, console: Console, limit: int = 25) -> None
     for column in ("planning object", "measure", "week", "finding", "count", "detail"):
         details.add_column(column)
     for f in report.findings[:limit]:
-        details.add_row(f.planning_object, f.measure, f.week, f.kind,
-                        "" if f.count is None else str(f.count), f.detail)
+        details.add_row(
+            f.planning_object,
+            f.measure,
+            f.week,
+            f.kind,
+            "" if f.count is None else str(f.count),
+            f.detail,
+        )
     console.print(details)

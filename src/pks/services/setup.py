@@ -37,8 +37,9 @@ def is_empty(url: str) -> bool:
         return repo.table_counts(conn)["org_unit"] == 0
 
 
-def load_demo_if_empty(url: str, folder: Path, progress: Callable[[str], None] | None = None,
-                       seed: int = 1) -> bool:
+def load_demo_if_empty(
+    url: str, folder: Path, progress: Callable[[str], None] | None = None, seed: int = 1
+) -> bool:
     """Generate Region Exempel into ``folder`` and import it, if the store is empty."""
     from pks.ingest.demo import generate_demo
     from pks.services.imports import import_files

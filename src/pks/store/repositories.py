@@ -85,7 +85,7 @@ def sync_rows(
         return SyncCount()
     value_cols = [c for c in rows[0] if c not in key]
     existing = {
-        tuple(r[:len(key)]): (r[len(key)], tuple(r[len(key) + 1 :]))
+        tuple(r[: len(key)]): (r[len(key)], tuple(r[len(key) + 1 :]))
         for r in conn.execute(select(*[t.c[k] for k in key], t.c.id, *[t.c[c] for c in value_cols]))
     }
     new: list[dict[str, Any]] = []
@@ -111,9 +111,14 @@ def set_parents(conn: Connection, parents: dict[str, str | None]) -> None:
     """Point org units at their parents by code (after all units of an import exist)."""
     ids = code_ids(conn, "org_unit")
     t = table("org_unit")
-    params = [{"_id": ids[code], "parent_id": ids.get(p) if p else None} for code, p in parents.items()]
+    params = [
+        {"_id": ids[code], "parent_id": ids.get(p) if p else None} for code, p in parents.items()
+    ]
     if params:
-        conn.execute(update(t).where(t.c.id == bindparam("_id")).values(parent_id=bindparam("parent_id")), params)
+        conn.execute(
+            update(t).where(t.c.id == bindparam("_id")).values(parent_id=bindparam("parent_id")),
+            params,
+        )
 
 
 # -- reading whole aggregates as domain objects -------------------------------------------
@@ -135,20 +140,29 @@ def load_planning_objects(conn: Connection) -> list[PlanningObject]:
     """Every planning object as a domain object, in code order."""
     po, unit, cs = PlanningObjectRow.__table__, OrgUnitRow.__table__, CareServiceRow.__table__
     rows = conn.execute(
-        select(po, unit.c.code.label("unit_code"), cs.c.code.label("cs_code"),
-               cs.c.name.label("cs_name"))
+        select(
+            po,
+            unit.c.code.label("unit_code"),
+            cs.c.code.label("cs_code"),
+            cs.c.name.label("cs_name"),
+        )
         .join(unit, po.c.unit_id == unit.c.id)
         .join(cs, po.c.care_service_id == cs.c.id)
         .order_by(po.c.code)
     ).mappings()
     return [
         PlanningObject(
-            code=r["code"], name=r["name"], unit_code=r["unit_code"],
+            code=r["code"],
+            name=r["name"],
+            unit_code=r["unit_code"],
             care_service=CareService(r["cs_code"], r["cs_name"]),
             provider_category=ProviderCategory(r["provider_category"]),
-            contact_type=ContactType(r["contact_type"]), priority=r["priority"],
-            flow_step=FlowStep(r["flow_step"]), care_type=CareType(r["care_type"]),
-            setting=Setting(r["setting"]), max_wait_days=r["max_wait_days"],
+            contact_type=ContactType(r["contact_type"]),
+            priority=r["priority"],
+            flow_step=FlowStep(r["flow_step"]),
+            care_type=CareType(r["care_type"]),
+            setting=Setting(r["setting"]),
+            max_wait_days=r["max_wait_days"],
             mean_length_of_stay_days=r["mean_length_of_stay_days"],
         )
         for r in rows
@@ -160,7 +174,8 @@ def load_resources(conn: Connection) -> list[Resource]:
     r, unit = ResourceRow.__table__, OrgUnitRow.__table__
     rows = conn.execute(
         select(r.c.code, r.c.name, r.c.kind, unit.c.code, r.c.quantity, r.c.hours_per_week)
-        .join(unit, r.c.unit_id == unit.c.id).order_by(r.c.code)
+        .join(unit, r.c.unit_id == unit.c.id)
+        .order_by(r.c.code)
     )
     return [Resource(c, n, ResourceKind(k), u, q, h) for c, n, k, u, q, h in rows]
 
@@ -171,7 +186,8 @@ def load_flow_ratios(conn: Connection) -> list[FlowRatio]:
     src, dst = PlanningObjectRow.__table__.alias("src"), PlanningObjectRow.__table__.alias("dst")
     rows = conn.execute(
         select(src.c.code, dst.c.code, f.c.ratio, f.c.lag_weeks)
-        .join(src, f.c.from_id == src.c.id).join(dst, f.c.to_id == dst.c.id)
+        .join(src, f.c.from_id == src.c.id)
+        .join(dst, f.c.to_id == dst.c.id)
     )
     return [FlowRatio(a, b, ratio, lag) for a, b, ratio, lag in rows]
 
@@ -212,7 +228,10 @@ def stored_counts(
 
 
 def replace_counts(
-    conn: Connection, table_name: str, time_column: str, scope: CountScope,
+    conn: Connection,
+    table_name: str,
+    time_column: str,
+    scope: CountScope,
     rows: Sequence[dict[str, Any]],
 ) -> int:
     """Delete the stored counts in ``scope`` and insert ``rows``; returns rows deleted."""
@@ -240,12 +259,18 @@ def replace_waiting_list(
     return deleted
 
 
-def replace_unmapped(conn: Connection, first: dt.date, last: dt.date, measures: Sequence[str],
-                     rows: Sequence[dict[str, Any]]) -> None:
+def replace_unmapped(
+    conn: Connection,
+    first: dt.date,
+    last: dt.date,
+    measures: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+) -> None:
     """Replace weekly counts of events without a planning object in [first, last]."""
     t = table("unmapped_count")
-    conn.execute(delete(t).where(t.c.week_start >= first, t.c.week_start <= last,
-                                 t.c.measure.in_(measures)))
+    conn.execute(
+        delete(t).where(t.c.week_start >= first, t.c.week_start <= last, t.c.measure.in_(measures))
+    )
     insert_rows(conn, t, rows)
 
 
@@ -259,8 +284,9 @@ def new_batch(conn: Connection, source: str, labels: Sequence[str]) -> int:
     """Start an import batch; returns its id."""
     t = table("import_batch")
     result = conn.execute(
-        insert(t).values(imported_at=dt.datetime.now(dt.UTC), source=source,
-                         summary=", ".join(labels)).returning(t.c.id)
+        insert(t)
+        .values(imported_at=dt.datetime.now(dt.UTC), source=source, summary=", ".join(labels))
+        .returning(t.c.id)
     )
     return int(result.scalar_one())
 
@@ -273,10 +299,16 @@ def finish_batch(conn: Connection, batch_id: int, summary: str) -> None:
 
 def add_import_file(conn: Connection, batch_id: int, label: str, kind: str, rows: int) -> None:
     """Record a file of a batch."""
-    conn.execute(insert(table("import_file")).values(batch_id=batch_id, file_name=label, kind=kind, rows=rows))
+    conn.execute(
+        insert(table("import_file")).values(
+            batch_id=batch_id, file_name=label, kind=kind, rows=rows
+        )
+    )
 
 
-def weekly_counts(conn: Connection, first: dt.date, last: dt.date) -> list[tuple[str, str, dt.date, int]]:
+def weekly_counts(
+    conn: Connection, first: dt.date, last: dt.date
+) -> list[tuple[str, str, dt.date, int]]:
     """(planning object code, measure, week_start, count) for weeks in [first, last]."""
     w, po = table("weekly_count"), table("planning_object")
     rows = conn.execute(
@@ -284,7 +316,7 @@ def weekly_counts(conn: Connection, first: dt.date, last: dt.date) -> list[tuple
         .join(po, w.c.planning_object_id == po.c.id)
         .where(w.c.week_start >= first, w.c.week_start <= last)
     )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 def week_span(conn: Connection) -> tuple[dt.date | None, dt.date | None]:
@@ -294,29 +326,49 @@ def week_span(conn: Connection) -> tuple[dt.date | None, dt.date | None]:
     return first, last
 
 
-def late_registrations(conn: Connection, first: dt.date) -> list[tuple[str, str, dt.date, int, int, dt.datetime]]:
+def late_registrations(
+    conn: Connection, first: dt.date
+) -> list[tuple[str, str, dt.date, int, int, dt.datetime]]:
     """(code, measure, week_start, old, new, imported_at) of late registrations since ``first``."""
     lr, po, b = table("late_registration"), table("planning_object"), table("import_batch")
     rows = conn.execute(
-        select(po.c.code, lr.c.measure, lr.c.week_start, lr.c.old_count, lr.c.new_count, b.c.imported_at)
-        .join(po, lr.c.planning_object_id == po.c.id).join(b, lr.c.batch_id == b.c.id)
-        .where(lr.c.week_start >= first).order_by(lr.c.week_start, po.c.code)
+        select(
+            po.c.code,
+            lr.c.measure,
+            lr.c.week_start,
+            lr.c.old_count,
+            lr.c.new_count,
+            b.c.imported_at,
+        )
+        .join(po, lr.c.planning_object_id == po.c.id)
+        .join(b, lr.c.batch_id == b.c.id)
+        .where(lr.c.week_start >= first)
+        .order_by(lr.c.week_start, po.c.code)
     )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 def unknown_codes(conn: Connection) -> list[tuple[str, str, int, dt.date, dt.date]]:
     """(file, code, rows, first_day, last_day) of codes left out of imports."""
     t = table("unknown_code")
     rows = conn.execute(
-        select(t.c.file_name, t.c.code, func.sum(t.c.rows), func.min(t.c.first_day), func.max(t.c.last_day))
-        .group_by(t.c.file_name, t.c.code).order_by(t.c.code)
+        select(
+            t.c.file_name,
+            t.c.code,
+            func.sum(t.c.rows),
+            func.min(t.c.first_day),
+            func.max(t.c.last_day),
+        )
+        .group_by(t.c.file_name, t.c.code)
+        .order_by(t.c.code)
     )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 def unmapped_counts(conn: Connection, first: dt.date) -> list[tuple[dt.date, str, int]]:
     """(week_start, measure, count) of events without a planning object since ``first``."""
     t = table("unmapped_count")
-    rows = conn.execute(select(t.c.week_start, t.c.measure, t.c.count).where(t.c.week_start >= first))
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    rows = conn.execute(
+        select(t.c.week_start, t.c.measure, t.c.count).where(t.c.week_start >= first)
+    )
+    return [tuple(r) for r in rows]
