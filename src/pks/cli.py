@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from pks.ingest.errors import ImportRejected
+from pks.cli_views import print_quality
 from pks.settings import get_settings
 
 app = typer.Typer(
@@ -142,7 +142,7 @@ def import_(
                 unknown_codes=unknown_codes.value,
                 progress=progress,
             )
-    except ImportRejected as rejected:
+    except imports.ImportRejected as rejected:
         _fail([*rejected.lines(), "Nothing was imported: the database is unchanged."])
         return
     for line in report.lines:
@@ -174,7 +174,7 @@ def quality(
     if format is Format.json:
         out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
-        service.print_text(report, out)
+        print_quality(report, out)
 
 
 @app.command()
@@ -194,9 +194,9 @@ def demo(
 
     Example: pks demo ./demo --seed 7 && pks import $(cat ./demo/MANIFEST.txt | head -1)
     """
-    from pks.ingest.demo import generate_demo
+    from pks.services.demo import write_demo
 
-    manifest = generate_demo(outdir, seed=seed, weeks=weeks, events=events)
+    manifest = write_demo(outdir, seed=seed, weeks=weeks, events=events)
     for number, batch in enumerate(manifest.batches, start=1):
         out.print(f"batch {number}: " + " ".join(p.name for p in batch), markup=False)
     if manifest.events_file is not None:

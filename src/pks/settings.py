@@ -27,9 +27,7 @@ class Settings(BaseSettings):
     calendar_first_year: int = Field(
         default=2000, description="First year of the planning calendar (dates before are errors)."
     )
-    calendar_last_year: int = Field(
-        default=2100, description="Last year of the planning calendar."
-    )
+    calendar_last_year: int = Field(default=2100, description="Last year of the planning calendar.")
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, description="Port the server listens on.")
 

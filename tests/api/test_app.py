@@ -12,8 +12,17 @@ from pks.services.imports import import_files
 
 
 def test_health_and_start_page(db_url: str, tmp_path: Path) -> None:
-    import_files(db_url, [*write_master(tmp_path), write(
-        tmp_path, "weekly.csv", "iso_week,planning_object_code,measure,count\n2025-W01,ORT-NB,inflow,3\n")])
+    import_files(
+        db_url,
+        [
+            *write_master(tmp_path),
+            write(
+                tmp_path,
+                "weekly.csv",
+                "iso_week,planning_object_code,measure,count\n2025-W01,ORT-NB,inflow,3\n",
+            ),
+        ],
+    )
     client = TestClient(create_app(db_url))
     health = client.get("/healthz")
     assert health.status_code == 200
@@ -22,7 +31,11 @@ def test_health_and_start_page(db_url: str, tmp_path: Path) -> None:
     assert page.status_code == 200
     html = page.text
     assert "Region Exempel" in html and "Ortopedkliniken" in html
-    assert html.index("Region Exempel") < html.index("Sjukhuset i Norrstad") < html.index("Ortopedkliniken")
+    assert (
+        html.index("Region Exempel")
+        < html.index("Sjukhuset i Norrstad")
+        < html.index("Ortopedkliniken")
+    )
     assert "Höftprotes" in html and "läkare" in html and "slutenvård" in html
     assert "Datakvalitet 2025-W01 – 2025-W01" in html
 

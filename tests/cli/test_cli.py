@@ -16,10 +16,16 @@ runner = CliRunner()
 
 def test_init_import_quality_roundtrip(db_url: str, tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", "--db", db_url]).exit_code == 0
-    weekly = write(tmp_path, "weekly.csv", "iso_week,planning_object_code,measure,count\n"
-                   + "".join(f"2025-W{w:02d},ORT-NB,inflow,{20 + w % 3}\n" for w in range(1, 30) if w != 12)
-                   + "2025-W30,ORT-NB,inflow,400\n")
-    result = runner.invoke(app, ["import", "--db", db_url, *map(str, write_master(tmp_path)), str(weekly)])
+    weekly = write(
+        tmp_path,
+        "weekly.csv",
+        "iso_week,planning_object_code,measure,count\n"
+        + "".join(f"2025-W{w:02d},ORT-NB,inflow,{20 + w % 3}\n" for w in range(1, 30) if w != 12)
+        + "2025-W30,ORT-NB,inflow,400\n",
+    )
+    result = runner.invoke(
+        app, ["import", "--db", db_url, *map(str, write_master(tmp_path)), str(weekly)]
+    )
     assert result.exit_code == 0, result.output
     assert "Imported as batch 1." in result.output
     quality = runner.invoke(app, ["quality", "--db", db_url, "--format", "json"])
@@ -34,7 +40,9 @@ def test_init_import_quality_roundtrip(db_url: str, tmp_path: Path) -> None:
 
 
 def test_user_error_exits_2_without_traceback(sqlite_url: str, tmp_path: Path) -> None:
-    bad = write(tmp_path, "weekly.csv", "iso_week,planning_object_code,measure,count\n2025-W01,X,inflow,1\n")
+    bad = write(
+        tmp_path, "weekly.csv", "iso_week,planning_object_code,measure,count\n2025-W01,X,inflow,1\n"
+    )
     result = runner.invoke(app, ["import", "--db", sqlite_url, str(bad)])
     assert result.exit_code == 2
     assert "weekly.csv:2:planning_object_code: unknown planning object 'X'" in result.stderr

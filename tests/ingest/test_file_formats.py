@@ -36,7 +36,9 @@ def test_encodings(sqlite_url: str, tmp_path: Path, encoding: str) -> None:
 def test_windows_1252_detected_beyond_the_first_bytes(sqlite_url: str, tmp_path: Path) -> None:
     """A long ASCII head followed by one Windows-1252 byte is still read correctly."""
     rows = "".join(f"U{i};Enhet {i};enhet;K\n" for i in range(4000))
-    text = "code;name;level;parent_code\nRE;Region;region;\nS;Sjukhus;sjukhus;RE\nK;Klinik;klinik;S\n"
+    text = (
+        "code;name;level;parent_code\nRE;Region;region;\nS;Sjukhus;sjukhus;RE\nK;Klinik;klinik;S\n"
+    )
     text += rows + "ÖST;Östra enheten;enhet;K\n"
     import_files(sqlite_url, [write(tmp_path, "org_units.csv", text, "cp1252")])
     assert _names(sqlite_url)["ÖST"] == "Östra enheten"
@@ -44,13 +46,15 @@ def test_windows_1252_detected_beyond_the_first_bytes(sqlite_url: str, tmp_path:
 
 def test_comma_and_semicolon_with_decimal_comma(sqlite_url: str, tmp_path: Path) -> None:
     import_files(sqlite_url, write_master(tmp_path))  # flow_ratios.csv uses "," and 0.35
-    semicolon = write(tmp_path, "flow_ratios_sv.csv",
-                      "from_code;to_code;ratio;lag_weeks\nORT-NB;ORT-HOFT;0,4;5\n")
+    semicolon = write(
+        tmp_path, "flow_ratios_sv.csv", "from_code;to_code;ratio;lag_weeks\nORT-NB;ORT-HOFT;0,4;5\n"
+    )
     import_files(sqlite_url, [semicolon])
     with transaction(sqlite_url) as conn:
         assert conn.execute(sa.text("SELECT ratio, lag_weeks FROM flow_ratio")).one() == (0.4, 5)
-        los = conn.execute(sa.text(
-            "SELECT mean_length_of_stay_days FROM planning_object WHERE code='ORT-HOFT'")).scalar()
+        los = conn.execute(
+            sa.text("SELECT mean_length_of_stay_days FROM planning_object WHERE code='ORT-HOFT'")
+        ).scalar()
     assert los == pytest.approx(3.2)  # written as "3,2" in a comma-separated file
 
 
@@ -97,10 +101,14 @@ def test_xlsx_errors_name_sheet_and_row(sqlite_url: str, tmp_path: Path) -> None
 
 def test_parquet(sqlite_url: str, tmp_path: Path) -> None:
     import_files(sqlite_url, write_master(tmp_path))
-    frame = pl.DataFrame({
-        "iso_week": ["2025-W01", "2025-W02"], "planning_object_code": ["ORT-NB", "ORT-NB"],
-        "measure": ["inflow", "inflow"], "count": [5, 7],
-    })
+    frame = pl.DataFrame(
+        {
+            "iso_week": ["2025-W01", "2025-W02"],
+            "planning_object_code": ["ORT-NB", "ORT-NB"],
+            "measure": ["inflow", "inflow"],
+            "count": [5, 7],
+        }
+    )
     path = tmp_path / "weekly_2025.parquet"
     frame.write_parquet(path)
     import_files(sqlite_url, [path])
@@ -110,11 +118,13 @@ def test_parquet(sqlite_url: str, tmp_path: Path) -> None:
 
 def test_parquet_events(sqlite_url: str, tmp_path: Path) -> None:
     import_files(sqlite_url, write_master(tmp_path))
-    frame = pl.DataFrame({
-        "event_time": ["2025-03-10 08:15", "2025-03-10 09:40", "2025-03-12"],
-        "planning_object_code": ["AKM-ANK", "AKM-ANK", "ORT-NB"],
-        "event_kind": ["inflow", "inflow", "performed"],
-    })
+    frame = pl.DataFrame(
+        {
+            "event_time": ["2025-03-10 08:15", "2025-03-10 09:40", "2025-03-12"],
+            "planning_object_code": ["AKM-ANK", "AKM-ANK", "ORT-NB"],
+            "event_kind": ["inflow", "inflow", "performed"],
+        }
+    )
     path = tmp_path / "events.parquet"
     frame.write_parquet(path)
     import_files(sqlite_url, [path])

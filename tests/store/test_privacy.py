@@ -58,12 +58,14 @@ def test_no_table_has_a_column_for_a_person() -> None:
     for table in repo.Base.metadata.tables.values():
         for column in table.c:
             assert not any(word in column.name.lower() for word in IDENTITY_WORDS), (
-                f"{table.name}.{column.name} looks like a person's identity")
+                f"{table.name}.{column.name} looks like a person's identity"
+            )
 
 
 @pytest.mark.parametrize("count_patients", [False, True])
-def test_identity_numbers_never_reach_the_database(db_url: str, tmp_path: Path,
-                                                   count_patients: bool) -> None:
+def test_identity_numbers_never_reach_the_database(
+    db_url: str, tmp_path: Path, count_patients: bool
+) -> None:
     rng = random.Random(42)
     numbers = [_personnummer(rng) for _ in range(300)]
     import_files(db_url, write_master(tmp_path))

@@ -23,15 +23,25 @@ def test_upgrade_twice_is_harmless(db_url: str) -> None:
 
 def test_sync_rows_inserts_updates_and_keeps(db_url: str) -> None:
     with transaction(db_url) as conn:
-        first = repo.sync_rows(conn, "org_unit", ("code",), [
-            {"code": "RE", "name": "Region", "level": "region"},
-            {"code": "K", "name": "Klinik", "level": "clinic"},
-        ])
-        second = repo.sync_rows(conn, "org_unit", ("code",), [
-            {"code": "RE", "name": "Region", "level": "region"},
-            {"code": "K", "name": "Kliniken", "level": "clinic"},
-            {"code": "U", "name": "Enhet", "level": "unit"},
-        ])
+        first = repo.sync_rows(
+            conn,
+            "org_unit",
+            ("code",),
+            [
+                {"code": "RE", "name": "Region", "level": "region"},
+                {"code": "K", "name": "Klinik", "level": "clinic"},
+            ],
+        )
+        second = repo.sync_rows(
+            conn,
+            "org_unit",
+            ("code",),
+            [
+                {"code": "RE", "name": "Region", "level": "region"},
+                {"code": "K", "name": "Kliniken", "level": "clinic"},
+                {"code": "U", "name": "Enhet", "level": "unit"},
+            ],
+        )
         names = dict(conn.execute(sa.text("SELECT code, name FROM org_unit")).all())
     assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
     assert (second.added, second.updated, second.unchanged) == (1, 1, 1)

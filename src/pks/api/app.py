@@ -24,8 +24,9 @@ def create_app(url: str) -> FastAPI:
         try:
             return JSONResponse(service.health(url))
         except Exception as error:  # the store is down: say so, do not crash
-            return JSONResponse({"status": "unavailable", "error": type(error).__name__},
-                                status_code=503)
+            return JSONResponse(
+                {"status": "unavailable", "error": type(error).__name__}, status_code=503
+            )
 
     @app.get("/", response_class=HTMLResponse)
     def start_page(request: Request) -> HTMLResponse:

@@ -22,6 +22,11 @@ class Vocabulary(StrEnum):
         """The Swedish term shown to users."""
         return _swedish_terms(type(self))[self][0]
 
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The Swedish term shown to users followed by the accepted synonyms."""
+        return _swedish_terms(type(self))[self]
+
     @classmethod
     def parse(cls: type[E], text: str) -> E:
         """Read an English code or a Swedish term, ignoring case and surrounding spaces."""

@@ -85,11 +85,13 @@ def fast_event_counts(
         rejected = con.execute("SELECT count(*) FROM reject_errors").fetchone()
     except duckdb.Error:
         return None
-    finally_rows = int(result.get_column("count").sum()) if result.height else 0
-    con.close()
+    finally:
+        # The rejects table may hold raw lines (with identities): drop it with the connection.
+        con.close()
     if rejected and rejected[0]:
         return None
-    return _checked(result, known, bounds, finally_rows)
+    rows = int(result.get_column("count").sum()) if result.height else 0
+    return _checked(result, known, bounds, rows)
 
 
 def _scan(sheet: Sheet, header: list[str]) -> str | None:

@@ -82,16 +82,11 @@ def vocabulary(text: pl.Expr, vocab: type[Vocabulary]) -> pl.Expr:
     mapping: dict[str, str] = {}
     for member in vocab:
         mapping[member.value] = member.value
-        for term in (member.swedish, *_aliases(member)):
+        for term in member.terms:
             mapping[term.casefold().replace(" ", "_")] = member.value
+    # casefold() and to_lowercase() agree on every character of the Swedish terms.
     key = text.str.to_lowercase().str.replace_all(" ", "_", literal=True)
     return key.replace_strict(mapping, default=None, return_dtype=pl.String)
-
-
-def _aliases(member: Vocabulary) -> tuple[str, ...]:
-    from pks.core.vocabulary import _swedish_terms
-
-    return _swedish_terms(type(member))[member]
 
 
 def typed(column: Column, text: pl.Expr) -> pl.Expr:

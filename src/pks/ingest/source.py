@@ -221,6 +221,20 @@ def _open_workbook(path: Path, file_kind: FileKind | None, issues: IssueList) ->
     return sheets
 
 
+def read_header(sheet: Sheet) -> list[str]:
+    """Normalised column names of a table (reads only the first line of a CSV file)."""
+    if sheet.dialect is None:
+        return [c for c in read_sheet(sheet).columns if c != LINE]
+    with sheet.path.open("rb") as handle:
+        first = handle.readline()
+    if sheet.dialect.encoding == "cp1252":
+        first = first.decode("cp1252").encode("utf-8")
+    names = pl.read_csv(
+        io.BytesIO(first), separator=sheet.dialect.separator, n_rows=0, infer_schema=False
+    ).columns
+    return _normalise_header(names)
+
+
 def read_sheet(sheet: Sheet, read_identity: bool = False) -> pl.DataFrame:
     """The table of ``sheet`` as text with line numbers (reads the file on first use)."""
     if sheet.frame is not None:
@@ -238,9 +252,12 @@ def read_sheet(sheet: Sheet, read_identity: bool = False) -> pl.DataFrame:
         raw = raw.select([c for c in raw.columns if read_identity or c not in IDENTITY_COLUMNS])
         frame = _with_lines(_clean_text(raw), first_line=2, multiline=False)
     elif suffix == ".parquet":
-        raw = pl.read_parquet(sheet.path)
+        names = pl.read_parquet_schema(sheet.path)
+        wanted = [
+            n for n in names if read_identity or _normalise_header([n])[0] not in IDENTITY_COLUMNS
+        ]
+        raw = pl.read_parquet(sheet.path, columns=wanted)
         raw = raw.rename(dict(zip(raw.columns, _normalise_header(raw.columns), strict=True)))
-        raw = raw.select([c for c in raw.columns if read_identity or c not in IDENTITY_COLUMNS])
         frame = _with_lines(_clean_text(raw), first_line=2, multiline=False)
     else:
         assert sheet.dialect is not None

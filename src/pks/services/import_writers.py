@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection
 
 from pks.core.economics import DEFAULT_OVERTIME_PREMIUM
 from pks.core.planning_objects import CARE_GUARANTEE_DAYS
 from pks.ingest.events import HOUR, WEEK, EventCounts
 from pks.store import repositories as repo
+from pks.store.db import StoreConnection
 from pks.store.repositories import CountScope, SyncCount
 
 
@@ -25,7 +25,7 @@ from pks.store.repositories import CountScope, SyncCount
 class WriteContext:
     """What every writer needs: the connection and the batch being written."""
 
-    conn: Connection
+    conn: StoreConnection
     batch_id: int
 
     def ids(self, table_name: str) -> dict[str, int]:
@@ -284,9 +284,7 @@ def write_daily(ctx: WriteContext, frame: pl.DataFrame) -> str:
 
 def write_waiting_list(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po = ctx.ids("planning_object")
-    priorities = dict(
-        ctx.conn.execute(repo.select_po_priorities()).all()  # code → priority
-    )
+    priorities = repo.planning_object_priorities(ctx.conn)
     rows = frame.select(
         "snapshot_date",
         _map(frame, "planning_object_code", po).alias("planning_object_id"),

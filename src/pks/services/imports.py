@@ -23,13 +23,15 @@ from pks.ingest import parse
 from pks.ingest.errors import ImportRejected, IssueList
 from pks.ingest.events import EventCounts, fast_event_counts, slow_event_counts
 from pks.ingest.kinds import IDENTITY_COLUMNS, Ref
-from pks.ingest.source import LINE, Sheet, open_sheets, read_sheet
+from pks.ingest.source import Sheet, open_sheets, read_header, read_sheet
 from pks.ingest.validate import DateBounds, KnownCodes, validate_table
 from pks.services.import_writers import WRITERS, WriteContext, write_events
 from pks.services.known import learn, load_known_codes
 from pks.settings import get_settings
 from pks.store import repositories as repo
 from pks.store.db import transaction
+
+__all__ = ["ImportRejected", "ImportReport", "import_files", "validate_files"]
 
 Progress = Callable[[str], None]
 PERSONNUMMER = re.compile(r"^\s*(\d{6}|\d{8})[-+]?\d{4}\s*$")
@@ -69,24 +71,6 @@ def date_bounds(today: dt.date | None = None) -> DateBounds:
     )
 
 
-def _header(sheet: Sheet) -> list[str]:
-    frame = read_sheet(sheet) if sheet.dialect is None else None
-    if frame is not None:
-        return [c for c in frame.columns if c != LINE]
-    import polars as _pl
-
-    assert sheet.dialect is not None
-    with sheet.path.open("rb") as handle:
-        first = handle.readline().decode(
-            "utf-8-sig" if sheet.dialect.encoding == "utf-8-sig" else sheet.dialect.encoding,
-            errors="replace",
-        )
-    names = _pl.read_csv(
-        first.encode(), separator=sheet.dialect.separator, n_rows=0, infer_schema=False
-    ).columns
-    return [n.strip().lower() for n in names]
-
-
 def _split_unknown(
     sheet: Sheet, frame: pl.DataFrame, known: KnownCodes
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
@@ -103,7 +87,7 @@ def _validate_sheet(
     sheet: Sheet, known: KnownCodes, bounds: DateBounds, count_patients: bool, report_unknown: bool
 ) -> tuple[TableResult, IssueList]:
     if sheet.kind.name == "events" and sheet.path.suffix.lower() != ".xlsx":
-        header = _header(sheet)
+        header = read_header(sheet)
         fast = (
             None
             if report_unknown

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from pks.core.organisation import OrgLevel
 from pks.core.resources import ResourceKind
 from pks.ingest.validate import KnownCodes
 from pks.store import repositories as repo
+from pks.store.db import StoreConnection
 
 
-def load_known_codes(conn: Connection) -> KnownCodes:
+def load_known_codes(conn: StoreConnection) -> KnownCodes:
     """Org units, planning objects, resources and flow edges already stored."""
     units = repo.load_org_units(conn)
     return KnownCodes(

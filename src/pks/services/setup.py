@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from pks.store import repositories as repo
-from pks.store.db import is_initialised, transaction, upgrade
+from pks.store.db import describe_url, is_initialised, transaction, upgrade
+
+__all__ = ["describe_url", "init_store", "is_empty", "load_demo_if_empty", "require_store"]
 
 
 class StoreMissing(Exception):
     """The store has not been created yet (run `pks init`)."""
-
-
-def describe_url(url: str) -> str:
-    """The URL without a password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def init_store(url: str) -> None:
@@ -41,12 +36,12 @@ def load_demo_if_empty(
     url: str, folder: Path, progress: Callable[[str], None] | None = None, seed: int = 1
 ) -> bool:
     """Generate Region Exempel into ``folder`` and import it, if the store is empty."""
-    from pks.ingest.demo import generate_demo
+    from pks.services.demo import write_demo
     from pks.services.imports import import_files
 
     if not is_empty(url):
         return False
-    manifest = generate_demo(folder, seed=seed)
+    manifest = write_demo(folder, seed=seed)
     for batch in manifest.batches:
         import_files(url, batch, unknown_codes="report", source="demo", progress=progress)
     return True

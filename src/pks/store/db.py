@@ -15,6 +15,14 @@ from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+StoreConnection = Connection
+"""The handle services pass to repositories; only the store knows it is SQLAlchemy's."""
+
+
+def describe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain ``postgresql://`` URLs and create SQLite folders."""

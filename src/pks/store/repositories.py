@@ -274,10 +274,10 @@ def replace_unmapped(
     insert_rows(conn, t, rows)
 
 
-def select_po_priorities() -> Any:
-    """Statement giving (code, priority) of every planning object."""
+def planning_object_priorities(conn: Connection) -> dict[str, str]:
+    """Medical priority of every planning object, by code."""
     t = PlanningObjectRow.__table__
-    return select(t.c.code, t.c.priority)
+    return {code: priority for code, priority in conn.execute(select(t.c.code, t.c.priority))}
 
 
 def new_batch(conn: Connection, source: str, labels: Sequence[str]) -> int:
