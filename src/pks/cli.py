@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from pks.cli_views import print_quality
 from pks.settings import get_settings
 
 app = typer.Typer(
@@ -132,7 +131,7 @@ def import_(
     from pks.services import imports, setup
 
     url = _url(db)
-    setup.init_store(url)
+    setup.require_store(url)
     try:
         with _progress("importing") as progress:
             report = imports.import_files(
@@ -174,6 +173,8 @@ def quality(
     if format is Format.json:
         out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
+        from pks.cli_views import print_quality
+
         print_quality(report, out)
 
 

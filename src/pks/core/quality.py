@@ -50,6 +50,22 @@ def outliers(values: FloatArray, low_production: BoolArray) -> BoolArray:
     return np.asarray(high | low, dtype=bool)
 
 
+ZERO_LEVEL = 5.0
+"""A zero week is suspicious when the series' median is at least this (patients per week):
+for Poisson counts with mean 5 a zero has probability e⁻⁵ ≈ 0.7 %. In thinner series zero
+weeks are ordinary and not reported."""
+
+
+def unexpected_zeros(values: FloatArray, low_production: BoolArray) -> BoolArray:
+    """Weeks registered as zero where the series' level makes a zero improbable (not in
+    low-production weeks, when clinics close)."""
+    x = np.asarray(values, dtype=np.float64)
+    finite = x[np.isfinite(x)]
+    if finite.size == 0 or float(np.median(finite)) < ZERO_LEVEL:
+        return np.zeros(x.shape, dtype=bool)
+    return np.asarray((x == 0) & ~np.asarray(low_production, dtype=bool), dtype=bool)
+
+
 def share(part: float, whole: float) -> float:
     """part / whole, 0 when whole is 0 (a share of nothing is nothing)."""
     return part / whole if whole else 0.0

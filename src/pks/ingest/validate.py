@@ -34,6 +34,10 @@ class KnownCodes:
     resources: dict[str, ResourceKind] = field(default_factory=dict)
     flow_edges: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
 
+    def acute_codes(self) -> list[str]:
+        """Codes of the acute planning objects (counted per hour and day, not only week)."""
+        return [code for code, is_acute in self.planning_objects.items() if is_acute]
+
     def codes(self, ref: Ref) -> list[str]:
         """Known codes of one reference kind."""
         if ref is Ref.ORG_UNIT:

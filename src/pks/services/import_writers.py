@@ -195,28 +195,44 @@ def _replace(
         first,
         last,
     )
-    late_rows: list[dict[str, Any]] = []
-    if late:
-        before = repo.stored_counts(ctx.conn, table_name, time_column, scope)
-        for po_id, measure, when, count in frame.select(
-            "planning_object_id", "measure", time_column, "count"
-        ).iter_rows():
-            old = before.get((po_id, measure, when))
-            if old is not None and count > old:
-                late_rows.append(
-                    {
-                        "batch_id": ctx.batch_id,
-                        "planning_object_id": po_id,
-                        "measure": measure,
-                        "week_start": when,
-                        "old_count": old,
-                        "new_count": count,
-                    }
-                )
-    rows = frame.with_columns(pl.lit(ctx.batch_id).alias("batch_id")).to_dicts()
+    grew = _grown_counts(ctx, table_name, time_column, scope, frame) if late else None
+    rows = frame.with_columns(pl.lit(ctx.batch_id).alias("batch_id"))
     deleted = repo.replace_counts(ctx.conn, table_name, time_column, scope, rows)
-    repo.insert_rows(ctx.conn, repo.table("late_registration"), late_rows)
-    return deleted, len(late_rows)
+    if grew is None or grew.height == 0:
+        return deleted, 0
+    repo.insert_frame(ctx.conn, repo.table("late_registration"), grew)
+    return deleted, grew.height
+
+
+def _grown_counts(
+    ctx: WriteContext, table_name: str, time_column: str, scope: CountScope, frame: pl.DataFrame
+) -> pl.DataFrame | None:
+    """Late registrations: stored counts in ``scope`` that ``frame`` raises."""
+    before = repo.stored_counts(ctx.conn, table_name, time_column, scope)
+    if not before:
+        return None
+    old = pl.DataFrame(
+        [(*key, count) for key, count in before.items()],
+        schema={
+            "planning_object_id": pl.Int64,
+            "measure": pl.String,
+            time_column: frame.schema[time_column],
+            "old_count": pl.Int64,
+        },
+        orient="row",
+    )
+    return (
+        frame.join(old, on=["planning_object_id", "measure", time_column])
+        .filter(pl.col("count") > pl.col("old_count"))
+        .select(
+            pl.lit(ctx.batch_id).alias("batch_id"),
+            "planning_object_id",
+            "measure",
+            pl.col(time_column).alias("week_start"),
+            "old_count",
+            pl.col("count").alias("new_count"),
+        )
+    )
 
 
 def _count_sentence(
@@ -299,7 +315,7 @@ def write_waiting_list(ctx: WriteContext, frame: pl.DataFrame) -> str:
         pl.lit(ctx.batch_id).alias("batch_id"),
     )
     pairs = rows.select("snapshot_date", "planning_object_id").unique().iter_rows()
-    deleted = repo.replace_waiting_list(ctx.conn, list(pairs), rows.to_dicts())
+    deleted = repo.replace_waiting_list(ctx.conn, list(pairs), rows)
     snapshots = rows.get_column("snapshot_date").n_unique()
     patients = int(rows["count"].sum())
     text = f"waiting list: {rows.height} counts in {snapshots} snapshots, {patients} patients"
@@ -326,7 +342,7 @@ def write_events(ctx: WriteContext, events: EventCounts) -> str:
             first,
             last,
             weeks.get_column("measure").unique().to_list(),
-            weeks.with_columns(pl.lit(ctx.batch_id).alias("batch_id")).to_dicts(),
+            weeks.with_columns(pl.lit(ctx.batch_id).alias("batch_id")),
         )
         parts.append(f"{int(unmapped['count'].sum())} without a planning object")
     mapped = counts.filter(pl.col("planning_object_id").is_not_null())

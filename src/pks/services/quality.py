@@ -16,7 +16,7 @@ import polars as pl
 
 from pks.core.calendar import IsoWeek, is_low_production_week
 from pks.core.measures import Measure
-from pks.core.quality import modified_z_scores, outliers, share
+from pks.core.quality import modified_z_scores, outliers, share, unexpected_zeros
 from pks.store import repositories as repo
 from pks.store.db import transaction
 
@@ -79,13 +79,17 @@ def _series_findings(
         present = np.isfinite(values)
         first_present = int(np.argmax(present))
         z = modified_z_scores(values)
+        median = float(np.nanmedian(values)) if present.any() else 0.0
         flagged = outliers(values, low)
+        zeros = unexpected_zeros(values, low)
         for i, week in enumerate(weeks):
             common = (str(code), units[str(code)], str(measure), _week_text(week))
             if i > first_present and not present[i]:
                 found.append(Finding(*common, "missing_week", None, "no count registered"))
-            elif present[i] and values[i] == 0:
-                found.append(Finding(*common, "zero_week", 0, "registered as zero"))
+            elif zeros[i]:
+                found.append(
+                    Finding(*common, "zero_week", 0, f"registered as zero; median {median:g}/week")
+                )
             elif flagged[i]:
                 found.append(
                     Finding(

@@ -33,7 +33,11 @@ def is_empty(url: str) -> bool:
 
 
 def load_demo_if_empty(
-    url: str, folder: Path, progress: Callable[[str], None] | None = None, seed: int = 1
+    url: str,
+    folder: Path,
+    progress: Callable[[str], None] | None = None,
+    seed: int = 1,
+    weeks: int = 260,
 ) -> bool:
     """Generate Region Exempel into ``folder`` and import it, if the store is empty."""
     from pks.services.demo import write_demo
@@ -41,7 +45,7 @@ def load_demo_if_empty(
 
     if not is_empty(url):
         return False
-    manifest = write_demo(folder, seed=seed)
+    manifest = write_demo(folder, seed=seed, weeks=weeks)
     for batch in manifest.batches:
         import_files(url, batch, unknown_codes="report", source="demo", progress=progress)
     return True

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -60,6 +61,8 @@ def transaction(url: str) -> Iterator[Connection]:
 
 def alembic_config(url: str) -> Config:
     """Alembic configuration pointing at the packaged migrations."""
+    from alembic.config import Config  # imported here: it costs 0.3 s at start-up
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -68,6 +71,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     """Create or upgrade the schema to the newest migration (``alembic upgrade head``)."""
+    from alembic import command
+
     engine = get_engine(url)
     with engine.begin() as connection:
         config = alembic_config(url)
