@@ -48,6 +48,22 @@ def duckdb_parse_seconds(path: Path) -> float:
     return time.perf_counter() - start
 
 
+def duckdb_context_seconds(path: Path) -> tuple[float, float]:
+    """For reading the ratio: DuckDB materialising every column the import needs, and
+    DuckDB alone running the import's aggregation (per planning object, kind and week)."""
+    con = duckdb.connect()
+    columns = "max(event_time), max(planning_object_code), max(event_kind)"
+    start = time.perf_counter()
+    con.execute(f"SELECT count(*), {columns} FROM read_csv('{path}')").fetchall()
+    full = time.perf_counter() - start
+    start = time.perf_counter()
+    con.execute(
+        "SELECT planning_object_code, event_kind, date_trunc('week', event_time::TIMESTAMP), "
+        f"count(*) FROM read_csv('{path}') GROUP BY ALL"
+    ).fetchall()
+    return full, time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -65,8 +81,10 @@ def main() -> None:
 
     import_s, peak_gib = run(["import", "--db", db, str(events)])
     parse_s = min(duckdb_parse_seconds(events) for _ in range(2))
+    full_s, aggregate_s = duckdb_context_seconds(events)
     size_mib = events.stat().st_size / 2**20
     print(f"events file: {size_mib:.0f} MiB, generated in {generate_s:.1f} s")
+    print(f"context: duckdb_full_parse_s={full_s:.2f} duckdb_group_by_week_s={aggregate_s:.2f}")
     print(
         f"rows={args.rows} import_s={import_s:.2f} duckdb_parse_s={parse_s:.2f} "
         f"ratio={import_s / parse_s:.2f} peak_rss_gib={peak_gib:.2f}"

@@ -99,7 +99,8 @@ def tables(demo: tuple[Path, DemoManifest]) -> dict[str, list[dict[str, str]]]:
 
 
 def test_same_seed_gives_identical_bytes_and_other_seed_differs(
-        demo: tuple[Path, DemoManifest], tmp_path: Path) -> None:
+    demo: tuple[Path, DemoManifest], tmp_path: Path
+) -> None:
     out, manifest = demo
     again = generate_demo(tmp_path / "a", weeks=60, events=2000, end_week=END_WEEK)
     files = sorted(p.name for p in out.iterdir())
@@ -114,7 +115,8 @@ def test_same_seed_gives_identical_bytes_and_other_seed_differs(
 
 
 def test_every_kind_present_with_exactly_the_documented_columns(
-        demo: tuple[Path, DemoManifest]) -> None:
+    demo: tuple[Path, DemoManifest],
+) -> None:
     out, manifest = demo
     doc = documented_columns()
     assert len(doc) >= 14, doc.keys()
@@ -152,7 +154,8 @@ def test_manifest_batches_and_manifest_txt(demo: tuple[Path, DemoManifest]) -> N
 
 
 def test_iso_weeks_dates_and_decimals_are_well_formed(
-        tables: dict[str, list[dict[str, str]]]) -> None:
+    tables: dict[str, list[dict[str, str]]],
+) -> None:
     for kind in ("weekly", "weekly_corrections", "calendar"):
         for row in tables[kind]:
             assert re.fullmatch(r"\d{4}-W\d{2}", row["iso_week"]), row
@@ -192,8 +195,19 @@ def test_org_tree(tables: dict[str, list[dict[str, str]]]) -> None:
     clinics = [u for u in units if u["level"] == "clinic"]
     assert 10 <= len(clinics) <= 14
     names = " ".join(c["name"].lower() for c in clinics)
-    for word in ("kirurg", "ortoped", "kvinno", "öron", "ögon", "hörcentral", "akut",
-                 "psykiatri", "rehabilitering", "kardiolog", "medicin"):
+    for word in (
+        "kirurg",
+        "ortoped",
+        "kvinno",
+        "öron",
+        "ögon",
+        "hörcentral",
+        "akut",
+        "psykiatri",
+        "rehabilitering",
+        "kardiolog",
+        "medicin",
+    ):
         assert word in names, word
 
 
@@ -208,12 +222,37 @@ def test_planning_objects(tables: dict[str, list[dict[str, str]]]) -> None:
         assert o["max_wait_days"] == max_wait[o["priority"]], o
         assert (o["priority"] == "AKUT") == (o["care_type"] == "acute"), o
         assert o["provider_category"] in {
-            "physician", "nurse", "assistant_nurse", "physiotherapist", "occupational_therapist",
-            "psychologist", "counsellor", "audiologist", "dietitian", "midwife", "other"}
-        assert o["contact_type"] in {"visit", "phone", "video", "group_visit", "procedure",
-                                     "operation", "day_care", "inpatient_stay", "arrival"}
-        assert o["flow_step"] in {"referral", "new_visit", "decision", "treatment",
-                                  "return_visit", "inpatient_stay"}
+            "physician",
+            "nurse",
+            "assistant_nurse",
+            "physiotherapist",
+            "occupational_therapist",
+            "psychologist",
+            "counsellor",
+            "audiologist",
+            "dietitian",
+            "midwife",
+            "other",
+        }
+        assert o["contact_type"] in {
+            "visit",
+            "phone",
+            "video",
+            "group_visit",
+            "procedure",
+            "operation",
+            "day_care",
+            "inpatient_stay",
+            "arrival",
+        }
+        assert o["flow_step"] in {
+            "referral",
+            "new_visit",
+            "decision",
+            "treatment",
+            "return_visit",
+            "inpatient_stay",
+        }
         if o["setting"] == "inpatient":
             assert float(o["mean_length_of_stay_days"]) > 0, o
         else:
@@ -261,7 +300,8 @@ def test_resources_time_standards_and_staff(tables: dict[str, list[dict[str, str
 
 
 def test_calendar_has_summer_christmas_and_closed_rooms(
-        tables: dict[str, list[dict[str, str]]]) -> None:
+    tables: dict[str, list[dict[str, str]]],
+) -> None:
     rows = tables["calendar"]
     summer = [r for r in rows if 27 <= int(r["iso_week"][6:]) <= 32 and not r["resource_code"]]
     core = [float(r["available_share"]) for r in summer if 28 <= int(r["iso_week"][6:]) <= 31]
@@ -272,7 +312,8 @@ def test_calendar_has_summer_christmas_and_closed_rooms(
 
 
 def test_flow_ratios_are_acyclic_and_refer_to_planning_objects(
-        tables: dict[str, list[dict[str, str]]]) -> None:
+    tables: dict[str, list[dict[str, str]]],
+) -> None:
     codes = {o["code"] for o in tables["planning_objects"]}
     graph: dict[str, list[str]] = defaultdict(list)
     keys = set()
@@ -299,10 +340,14 @@ def test_flow_ratios_are_acyclic_and_refer_to_planning_objects(
 # ---------------------------------------------------------------------- outcome data
 
 
-def weekly_counts(tables: dict[str, list[dict[str, str]]], measure: str,
-                  corrected: bool = True) -> dict[tuple[str, str], int]:
-    counts = {(r["planning_object_code"], r["iso_week"]): int(r["count"])
-              for r in tables["weekly"] if r["measure"] == measure}
+def weekly_counts(
+    tables: dict[str, list[dict[str, str]]], measure: str, corrected: bool = True
+) -> dict[tuple[str, str], int]:
+    counts = {
+        (r["planning_object_code"], r["iso_week"]): int(r["count"])
+        for r in tables["weekly"]
+        if r["measure"] == measure
+    }
     if corrected:
         for r in tables["weekly_corrections"]:
             if r["measure"] == measure:
@@ -311,11 +356,16 @@ def weekly_counts(tables: dict[str, list[dict[str, str]]], measure: str,
 
 
 def test_division_kirurgi_performs_about_7000_operations_a_year(
-        tables: dict[str, list[dict[str, str]]]) -> None:
+    tables: dict[str, list[dict[str, str]]],
+) -> None:
     units = {u["code"]: u for u in tables["org_units"]}
     division = next(u["code"] for u in units.values() if u["name"].startswith("Division"))
-    ops = {o["code"] for o in tables["planning_objects"] if o["contact_type"] == "operation"
-           and units[units[o["unit_code"]]["parent_code"]]["parent_code"] == division}
+    ops = {
+        o["code"]
+        for o in tables["planning_objects"]
+        if o["contact_type"] == "operation"
+        and units[units[o["unit_code"]]["parent_code"]]["parent_code"] == division
+    }
     weeks = sorted({r["iso_week"] for r in tables["weekly"]})[-52:]
     performed = weekly_counts(tables, "performed")
     total = sum(n for (code, week), n in performed.items() if code in ops and week in weeks)
@@ -323,7 +373,8 @@ def test_division_kirurgi_performs_about_7000_operations_a_year(
 
 
 def test_summer_weeks_have_lower_production_than_spring(
-        tables: dict[str, list[dict[str, str]]]) -> None:
+    tables: dict[str, list[dict[str, str]]],
+) -> None:
     elective = {o["code"] for o in tables["planning_objects"] if o["care_type"] == "elective"}
     by_week: dict[str, int] = defaultdict(int)
     inflow: dict[str, int] = defaultdict(int)
@@ -348,8 +399,7 @@ def test_week_53_present_when_the_range_covers_2020(tmp_path: Path) -> None:
     assert manifest.summary["weeks"] == 60
 
 
-def test_ed_arrivals_are_events_not_weekly_inflow(
-        tables: dict[str, list[dict[str, str]]]) -> None:
+def test_ed_arrivals_are_events_not_weekly_inflow(tables: dict[str, list[dict[str, str]]]) -> None:
     ed = {o["code"] for o in tables["planning_objects"] if o["contact_type"] == "arrival"}
     assert ed
     events = tables["events_akut"]
@@ -376,7 +426,8 @@ def test_personnummer_are_luhn_valid(tables: dict[str, list[dict[str, str]]]) ->
 
 
 def test_events_file_has_exactly_n_rows_of_known_planning_objects(
-        demo: tuple[Path, DemoManifest], tables: dict[str, list[dict[str, str]]]) -> None:
+    demo: tuple[Path, DemoManifest], tables: dict[str, list[dict[str, str]]]
+) -> None:
     _, manifest = demo
     assert manifest.summary["events_rows"] == 2000
     rows = tables["events"]
@@ -398,7 +449,8 @@ def test_one_million_events(tmp_path: Path) -> None:
 
 
 def test_waiting_lists_match_the_flows_and_ent_grows(
-        tables: dict[str, list[dict[str, str]]]) -> None:
+    tables: dict[str, list[dict[str, str]]],
+) -> None:
     stock: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in tables["waiting_list"]:
         assert 0 <= int(r["weeks_waited"]) <= 52
@@ -407,8 +459,7 @@ def test_waiting_lists_match_the_flows_and_ent_grows(
     sign = {"inflow": 1, "performed": -1, "removed": -1, "bought": -1}
     for r in tables["weekly"]:
         if r["measure"] in sign:
-            net[(r["planning_object_code"], r["iso_week"])] += sign[r["measure"]] * int(
-                r["count"])
+            net[(r["planning_object_code"], r["iso_week"])] += sign[r["measure"]] * int(r["count"])
     weeks = sorted({r["iso_week"] for r in tables["weekly"]})
     good = bad = 0
     for code, series in stock.items():
@@ -427,7 +478,8 @@ def test_waiting_lists_match_the_flows_and_ent_grows(
 
 
 def test_registration_errors_and_late_corrections(
-        demo: tuple[Path, DemoManifest], tables: dict[str, list[dict[str, str]]]) -> None:
+    demo: tuple[Path, DemoManifest], tables: dict[str, list[dict[str, str]]]
+) -> None:
     _, manifest = demo
     s = manifest.summary
     assert s["missing_object_weeks"] >= 4 and s["zero_object_weeks"] >= 2
@@ -462,8 +514,10 @@ def test_bad_arguments_are_rejected(tmp_path: Path) -> None:
 
 def test_committed_profiles_match_the_real_data() -> None:
     if not REAL_DATA.is_dir():
-        pytest.fail(f"real data for the profile check missing: {REAL_DATA} "
-                    "(the shared data directory must be next to the repository)")
+        pytest.fail(
+            f"real data for the profile check missing: {REAL_DATA} "
+            "(the shared data directory must be next to the repository)"
+        )
     derived = derive_profiles(REAL_DATA)
     pairs = {
         "ELECTIVE_PERFORMED_WEEKLY": derived.elective_performed_weekly,

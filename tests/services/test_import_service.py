@@ -127,11 +127,20 @@ def test_events_become_weekly_daily_and_hourly_counts(db_url: str, tmp_path: Pat
             )
         ).all()
         daily = sorted(r[0] for r in conn.execute(sa.text("SELECT count FROM daily_count")).all())
-        hourly = sorted(r[0] for r in conn.execute(sa.text("SELECT count FROM hourly_count")).all())
+        hourly = conn.execute(
+            sa.text(
+                "SELECT day, h08, h14, h23, h00 + h01 + h02 + h03 + h04 + h05 + h06 + h07 "
+                "+ h08 + h09 + h10 + h11 + h12 + h13 + h14 + h15 + h16 + h17 + h18 + h19 "
+                "+ h20 + h21 + h22 + h23 FROM hourly_count ORDER BY day"
+            )
+        ).all()
         unmapped = conn.execute(sa.text("SELECT measure, count FROM unmapped_count")).all()
     assert [tuple(r) for r in weekly] == [("AKM-ANK", "inflow", 4), ("ORT-NB", "performed", 2)]
     assert daily == [1, 3]
-    assert hourly == [1, 1, 2]
+    assert [(str(d), a, b, c, total) for d, a, b, c, total in hourly] == [
+        ("2025-03-10", 0, 2, 1, 3),
+        ("2025-03-16", 1, 0, 0, 1),
+    ]
     assert [tuple(r) for r in unmapped] == [("inflow", 1)]
 
 

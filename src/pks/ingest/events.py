@@ -147,7 +147,9 @@ def _checked(
         pl.col("count").cast(pl.Int64),
         pl.col("patients").cast(pl.Int64),
     )
-    return EventCounts(_merge(counts), rows)
+    # Two spellings of one kind (``inflow``, ``inflöde``) fall into the same period: sum them.
+    merged = len(set(mapping.values())) < len(mapping)
+    return EventCounts(_merge(counts) if merged else counts, rows)
 
 
 def _merge(counts: pl.DataFrame) -> pl.DataFrame:

@@ -18,6 +18,7 @@ from pks.core.planning_objects import CARE_GUARANTEE_DAYS
 from pks.ingest.events import HOUR, WEEK, EventCounts
 from pks.store import repositories as repo
 from pks.store.db import StoreConnection
+from pks.store.models import HOURS
 from pks.store.repositories import CountScope, SyncCount
 
 
@@ -375,17 +376,10 @@ def write_events(ctx: WriteContext, events: EventCounts) -> str:
             .filter(pl.col("timed"))
             .get_column("planning_object_id")
         )
-        hours = hourly.filter(pl.col("planning_object_id").is_in(timed.to_list()))
+        hours = _day_rows(hourly.filter(pl.col("planning_object_id").is_in(timed.to_list())))
         if hours.height:
-            _replace(
-                ctx,
-                "hourly_count",
-                "hour_start",
-                hours,
-                hours["hour_start"].min(),
-                hours["hour_start"].max(),
-            )
-            parts.append(f"{hours.height} hourly counts for acute planning objects")
+            _replace(ctx, "hourly_count", "day", hours, hours["day"].min(), hours["day"].max())
+            parts.append(f"hourly counts for {hours.height} days of acute planning objects")
     if weekly.height:
         first, last = weekly["week_start"].min(), weekly["week_start"].max()
         deleted, late = _replace(ctx, "weekly_count", "week_start", weekly, first, last, late=True)
@@ -393,6 +387,26 @@ def write_events(ctx: WriteContext, events: EventCounts) -> str:
             _count_sentence("weekly counts", weekly, _week(first), _week(last), deleted, late)
         )
     return "; ".join(parts)
+
+
+def _day_rows(hourly: pl.DataFrame) -> pl.DataFrame:
+    """One row per object, measure and day with the 24 hourly counts as columns h00 … h23."""
+    if hourly.height == 0:
+        return hourly
+    wide = hourly.with_columns(
+        pl.col("hour_start").cast(pl.Date).alias("day"),
+        pl.format("h{}", pl.col("hour_start").dt.hour().cast(pl.String).str.zfill(2)).alias("h"),
+    ).pivot(
+        on="h",
+        index=["planning_object_id", "measure", "day"],
+        values="count",
+        aggregate_function="sum",
+    )
+    missing = [h for h in HOURS if h not in wide.columns]
+    wide = wide.with_columns(pl.lit(0, dtype=pl.Int64).alias(h) for h in missing)
+    return wide.select(
+        "planning_object_id", "measure", "day", *[pl.col(h).fill_null(0) for h in HOURS]
+    )
 
 
 WRITERS: dict[str, Callable[[WriteContext, pl.DataFrame], str]] = {

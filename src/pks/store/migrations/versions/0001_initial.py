@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:55:24.816571
+Create Date: 2026-11-23 15:19:24.262778
 """
 
 import sqlalchemy as sa
@@ -148,6 +148,7 @@ def upgrade() -> None:
             ["batch_id"], ["import_batch.id"], name=op.f("fk_unmapped_count_batch_id_import_batch")
         ),
         sa.PrimaryKeyConstraint("week_start", "measure", name=op.f("pk_unmapped_count")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "availability",
@@ -217,6 +218,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "planning_object_id", "measure", "day", name=op.f("pk_daily_count")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "flow_ratio",
@@ -238,9 +240,32 @@ def upgrade() -> None:
         "hourly_count",
         sa.Column("planning_object_id", sa.Integer(), nullable=False),
         sa.Column("measure", sa.String(length=32), nullable=False),
-        sa.Column("hour_start", sa.DateTime(), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("h00", sa.Integer(), nullable=False),
+        sa.Column("h01", sa.Integer(), nullable=False),
+        sa.Column("h02", sa.Integer(), nullable=False),
+        sa.Column("h03", sa.Integer(), nullable=False),
+        sa.Column("h04", sa.Integer(), nullable=False),
+        sa.Column("h05", sa.Integer(), nullable=False),
+        sa.Column("h06", sa.Integer(), nullable=False),
+        sa.Column("h07", sa.Integer(), nullable=False),
+        sa.Column("h08", sa.Integer(), nullable=False),
+        sa.Column("h09", sa.Integer(), nullable=False),
+        sa.Column("h10", sa.Integer(), nullable=False),
+        sa.Column("h11", sa.Integer(), nullable=False),
+        sa.Column("h12", sa.Integer(), nullable=False),
+        sa.Column("h13", sa.Integer(), nullable=False),
+        sa.Column("h14", sa.Integer(), nullable=False),
+        sa.Column("h15", sa.Integer(), nullable=False),
+        sa.Column("h16", sa.Integer(), nullable=False),
+        sa.Column("h17", sa.Integer(), nullable=False),
+        sa.Column("h18", sa.Integer(), nullable=False),
+        sa.Column("h19", sa.Integer(), nullable=False),
+        sa.Column("h20", sa.Integer(), nullable=False),
+        sa.Column("h21", sa.Integer(), nullable=False),
+        sa.Column("h22", sa.Integer(), nullable=False),
+        sa.Column("h23", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["batch_id"], ["import_batch.id"], name=op.f("fk_hourly_count_batch_id_import_batch")
         ),
@@ -250,8 +275,9 @@ def upgrade() -> None:
             name=op.f("fk_hourly_count_planning_object_id_planning_object"),
         ),
         sa.PrimaryKeyConstraint(
-            "planning_object_id", "measure", "hour_start", name=op.f("pk_hourly_count")
+            "planning_object_id", "measure", "day", name=op.f("pk_hourly_count")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "late_registration",
@@ -341,6 +367,7 @@ def upgrade() -> None:
             "weeks_waited",
             name=op.f("pk_waiting_list_count"),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "weekly_count",
@@ -361,6 +388,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "planning_object_id", "measure", "week_start", name=op.f("pk_weekly_count")
         ),
+        sqlite_with_rowid=False,
     )
     # ### end Alembic commands ###
 
