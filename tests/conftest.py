@@ -17,7 +17,12 @@ import pytest
 import sqlalchemy as sa
 
 PG_SERVER = os.environ.get("PKS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL_DATA = Path(
+    os.environ.get(
+        "PKS_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+    )
+)
+"""The shared real public data, beside the repository (as in CI) or where PKS_REAL_DATA says."""
 
 
 def _pg_engine() -> sa.Engine:
@@ -75,5 +80,9 @@ def sqlite_url(tmp_path: Path) -> str:
 def real_data() -> Path:
     """The shared real public data; missing data is a failure, not a skip."""
     if not REAL_DATA.is_dir():
-        pytest.fail(f"real data folder missing: {REAL_DATA}", pytrace=False)
+        pytest.fail(
+            f"real data folder missing: {REAL_DATA} (shared/ must lie beside the repository, "
+            "or set PKS_REAL_DATA)",
+            pytrace=False,
+        )
     return REAL_DATA

@@ -24,7 +24,6 @@ from pks.ingest.demo.derive import derive_profiles
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMAT_DOC = ROOT / "docs" / "import-format.md"
-REAL_DATA = ROOT.parent / "shared" / "data" / "real"
 END_WEEK = (2026, 47)
 
 
@@ -512,13 +511,8 @@ def test_bad_arguments_are_rejected(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------ real profiles
 
 
-def test_committed_profiles_match_the_real_data() -> None:
-    if not REAL_DATA.is_dir():
-        pytest.fail(
-            f"real data for the profile check missing: {REAL_DATA} "
-            "(the shared data directory must be next to the repository)"
-        )
-    derived = derive_profiles(REAL_DATA)
+def test_committed_profiles_match_the_real_data(real_data: Path) -> None:
+    derived = derive_profiles(real_data)
     pairs = {
         "ELECTIVE_PERFORMED_WEEKLY": derived.elective_performed_weekly,
         "ELECTIVE_INFLOW_WEEKLY": derived.elective_inflow_weekly,
