@@ -223,5 +223,12 @@ def serve(
 
 
 def main() -> None:
-    """Entry point for python -m pks."""
-    app()
+    """Entry point of `pks` and `python -m pks`: an unusable database is a clear message."""
+    from pks.services.setup import StoreUnavailable
+
+    try:
+        app()
+    except StoreUnavailable as error:
+        err.print(f"Cannot use the database {error}", markup=False, highlight=False)
+        err.print("Check --db / PKS_DATABASE_URL and that the server is running.", markup=False)
+        raise SystemExit(1) from None

@@ -61,3 +61,41 @@ def test_every_command_explains_itself(command: str) -> None:
 def test_import_help_names_units_and_example() -> None:
     text = runner.invoke(app, ["import", "--help"]).output
     assert "FILE:ROW:COLUMN" in text and "Example" in text and "one transaction" in text.lower()
+
+
+def test_unreadable_csv_is_a_user_error(sqlite_url: str, tmp_path: Path) -> None:
+    broken = write(
+        tmp_path,
+        "weekly.csv",
+        'iso_week,planning_object_code,measure,count\n2025-W01,"X,inflow,3\n',
+    )
+    result = runner.invoke(app, ["import", "--db", sqlite_url, str(broken)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("weekly.csv:1:-: the file cannot be read: ")
+    assert "(CSV with a header row, quotes closed on every line)" in result.stderr
+
+
+def test_unreachable_database_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
+    """Port 5999 on loopback has no server: the command says so and exits 1."""
+    import subprocess
+    import sys
+
+    weekly = write(tmp_path, "weekly.csv", "iso_week,planning_object_code,measure,count\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pks",
+            "import",
+            "--db",
+            "postgresql://nobody@127.0.0.1:5999/none",
+            str(weekly),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Cannot use the database postgresql://nobody@127.0.0.1:5999/none" in result.stderr
+    assert "Traceback" not in result.stderr

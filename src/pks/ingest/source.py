@@ -9,6 +9,7 @@ never read unless asked for.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,10 +236,45 @@ def read_header(sheet: Sheet) -> list[str]:
     return _normalise_header(names)
 
 
+class UnreadableFile(Exception):
+    """A file whose bytes the reader cannot parse (an unclosed quote, a corrupt workbook)."""
+
+    def __init__(self, reason: str, expected: str) -> None:
+        super().__init__(reason)
+        self.expected = expected
+
+
 def read_sheet(sheet: Sheet, read_identity: bool = False) -> pl.DataFrame:
-    """The table of ``sheet`` as text with line numbers (reads the file on first use)."""
+    """The table of ``sheet`` as text with line numbers (reads the file on first use).
+
+    Raises UnreadableFile, with the reader's first line of explanation, when the bytes
+    cannot be parsed at all.
+    """
     if sheet.frame is not None:
         return sheet.frame
+    try:
+        frame = _read(sheet, read_identity)
+    except (pl.exceptions.PolarsError, OSError, ValueError) as error:
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
+        # Reader messages may quote raw content: never let an identity number through.
+        reason = re.sub(r"\d{6,8}[-+]?\d{4}", "<number>", first_line)[:160]
+        raise UnreadableFile(reason, _expected_format(sheet)) from None
+    sheet.frame = frame
+    return frame
+
+
+def _expected_format(sheet: Sheet) -> str:
+    suffix = sheet.path.suffix.lower()
+    if suffix == ".xlsx":
+        return "an .xlsx workbook saved by Excel"
+    if suffix == ".parquet":
+        return "a Parquet file"
+    return "CSV with a header row, quotes closed on every line"
+
+
+def _read(sheet: Sheet, read_identity: bool) -> pl.DataFrame:
     suffix = sheet.path.suffix.lower()
     if suffix == ".xlsx":
         raw = pl.read_excel(
@@ -262,5 +298,4 @@ def read_sheet(sheet: Sheet, read_identity: bool = False) -> pl.DataFrame:
     else:
         assert sheet.dialect is not None
         frame = read_csv_text(sheet.path, sheet.dialect, read_identity)
-    sheet.frame = frame
     return frame

@@ -20,10 +20,10 @@ from pathlib import Path
 import polars as pl
 
 from pks.ingest import parse
-from pks.ingest.errors import ImportRejected, IssueList
+from pks.ingest.errors import NO_COLUMN, ImportRejected, IssueList
 from pks.ingest.events import EventCounts, fast_event_counts, slow_event_counts
 from pks.ingest.kinds import IDENTITY_COLUMNS, Ref
-from pks.ingest.source import Sheet, open_sheets, read_header, read_sheet
+from pks.ingest.source import Sheet, UnreadableFile, open_sheets, read_header, read_sheet
 from pks.ingest.validate import DateBounds, KnownCodes, validate_table
 from pks.services.import_writers import WRITERS, WriteContext, write_events
 from pks.services.known import learn, load_known_codes
@@ -95,7 +95,12 @@ def _validate_sheet(
         )
         if fast is not None:
             return TableResult(sheet, events=fast), sheet.new_issues()
-    frame = read_sheet(sheet, read_identity=count_patients and sheet.kind.name == "events")
+    try:
+        frame = read_sheet(sheet, read_identity=count_patients and sheet.kind.name == "events")
+    except UnreadableFile as error:
+        issues = sheet.new_issues()
+        issues.add(1, NO_COLUMN, f"the file cannot be read: {error}", error.expected)
+        return TableResult(sheet), issues
     unknown = None
     if report_unknown:
         frame, unknown = _split_unknown(sheet, frame, known)

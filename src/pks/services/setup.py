@@ -6,9 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pks.store import repositories as repo
-from pks.store.db import describe_url, is_initialised, transaction, upgrade
+from pks.store.db import StoreUnavailable, describe_url, is_initialised, transaction, upgrade
 
-__all__ = ["describe_url", "init_store", "is_empty", "load_demo_if_empty", "require_store"]
+__all__ = [
+    "StoreUnavailable",
+    "describe_url",
+    "init_store",
+    "is_empty",
+    "load_demo_if_empty",
+    "require_store",
+]
 
 
 class StoreMissing(Exception):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -52,11 +53,23 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be reached or used (server down, file locked, no permission)."""
+
+
 @contextmanager
 def transaction(url: str) -> Iterator[Connection]:
-    """A connection in one transaction: committed on success, rolled back on any error."""
-    with get_engine(url).begin() as connection:
-        yield connection
+    """A connection in one transaction: committed on success, rolled back on any error.
+
+    Connection-level failures become StoreUnavailable with the URL (without password) and
+    the driver's first line, so commands can say what is wrong without a stack trace.
+    """
+    try:
+        with get_engine(url).begin() as connection:
+            yield connection
+    except (OperationalError, InterfaceError) as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise StoreUnavailable(f"{describe_url(url)}: {reason}") from error
 
 
 def alembic_config(url: str) -> Config:
@@ -73,8 +86,7 @@ def upgrade(url: str) -> None:
     """Create or upgrade the schema to the newest migration (``alembic upgrade head``)."""
     from alembic import command
 
-    engine = get_engine(url)
-    with engine.begin() as connection:
+    with transaction(url) as connection:
         config = alembic_config(url)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -82,4 +94,5 @@ def upgrade(url: str) -> None:
 
 def is_initialised(url: str) -> bool:
     """True if the schema exists (the migration table is there)."""
-    return inspect(get_engine(url)).has_table("alembic_version")
+    with transaction(url) as connection:
+        return inspect(connection).has_table("alembic_version")
