@@ -215,3 +215,23 @@ def test_waiting_list_snapshot_uses_object_priority_and_replaces(
             sa.text("SELECT priority, weeks_waited, count FROM waiting_list_count")
         ).all()
     assert [tuple(r) for r in rows] == [("P3", 0, 11)]
+
+
+def test_unknown_codes_in_events_are_reported_and_identity_like_codes_masked(
+    db_url: str, tmp_path: Path
+) -> None:
+    import_files(db_url, write_master(tmp_path))
+    events = write(
+        tmp_path,
+        "events.csv",
+        "event_time,planning_object_code,event_kind\n"
+        "2025-03-11,ORT-NB,performed\n2025-03-12,KVÅ-ABC,performed\n"
+        "2025-03-13,19121212-1212,performed\n",
+    )
+    report = import_files(db_url, [events], unknown_codes="report")
+    assert "2 rows with unknown codes left out" in report.lines[0]
+    with transaction(db_url) as conn:
+        codes = sorted(r[0] for r in conn.execute(sa.text("SELECT code FROM unknown_code")))
+        stored = conn.execute(sa.text("SELECT sum(count) FROM weekly_count")).scalar()
+    assert codes == ["(looks like a personal identity number)", "KVÅ-ABC"]
+    assert stored == 1

@@ -75,6 +75,10 @@ class Column:
 IDENTITY_COLUMNS = ("personnummer", "patient_id")
 """Columns that identify a person: read only in memory, never stored, logged or echoed."""
 
+PERSONNUMMER_PATTERN = r"^\s*(\d{6}|\d{8})[-+]?\d{4}\s*$"
+"""A Swedish personal identity number (personnummer/samordningsnummer), 10 or 12 digits:
+values like this are never echoed or stored, whatever column they stand in."""
+
 
 @dataclass(frozen=True)
 class FileKind:

@@ -16,7 +16,14 @@ from pks.core.organisation import OrgLevel
 from pks.core.resources import ResourceKind
 from pks.ingest import parse
 from pks.ingest.errors import MAX_ISSUES_PER_FILE, NO_COLUMN, IssueList
-from pks.ingest.kinds import IDENTITY_COLUMNS, Column, ColumnType, FileKind, Ref
+from pks.ingest.kinds import (
+    IDENTITY_COLUMNS,
+    PERSONNUMMER_PATTERN,
+    Column,
+    ColumnType,
+    FileKind,
+    Ref,
+)
 from pks.ingest.source import LINE, Sheet
 
 MAX_ECHO = 40
@@ -85,10 +92,6 @@ class Problems:
         for line, _, column, problem, expected in sorted(self.found):
             issues.add(line, column, problem, expected)
         issues.suppressed += self.beyond
-
-
-PERSONNUMMER_PATTERN = r"^\s*(\d{6}|\d{8})[-+]?\d{4}\s*$"
-"""Swedish personal identity number (personnummer/samordningsnummer), 10 or 12 digits."""
 
 
 def echo(column: str) -> pl.Expr:

@@ -22,7 +22,7 @@ import polars as pl
 from pks.ingest import parse
 from pks.ingest.errors import NO_COLUMN, ImportRejected, IssueList
 from pks.ingest.events import EventCounts, fast_event_counts, slow_event_counts
-from pks.ingest.kinds import IDENTITY_COLUMNS, Ref
+from pks.ingest.kinds import IDENTITY_COLUMNS, PERSONNUMMER_PATTERN, Ref
 from pks.ingest.source import Sheet, UnreadableFile, open_sheets, read_header, read_sheet
 from pks.ingest.validate import DateBounds, KnownCodes, validate_table
 from pks.services.import_writers import WRITERS, WriteContext, write_events
@@ -34,7 +34,7 @@ from pks.store.db import transaction
 __all__ = ["ImportRejected", "ImportReport", "import_files", "validate_files"]
 
 Progress = Callable[[str], None]
-PERSONNUMMER = re.compile(r"^\s*(\d{6}|\d{8})[-+]?\d{4}\s*$")
+PERSONNUMMER = re.compile(PERSONNUMMER_PATTERN)
 
 
 @dataclass
@@ -109,7 +109,8 @@ def _validate_sheet(
         return TableResult(sheet), issues
     if sheet.kind.name == "events":
         identity = next((frame.get_column(c) for c in IDENTITY_COLUMNS if c in frame.columns), None)
-        return TableResult(sheet, events=slow_event_counts(typed, known, identity)), issues
+        events = slow_event_counts(typed, known, identity)
+        return TableResult(sheet, events=events, unknown=unknown), issues
     return TableResult(sheet, frame=typed, unknown=unknown), issues
 
 
