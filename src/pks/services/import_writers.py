@@ -38,7 +38,8 @@ def _sync_sentence(what: str, result: SyncCount) -> str:
     return f"{what}: {result.added} new, {result.updated} updated, {result.unchanged} unchanged"
 
 
-def _map(frame: pl.DataFrame, column: str, ids: dict[str, int]) -> pl.Expr:
+def _map(column: str, ids: dict[str, int]) -> pl.Expr:
+    """Codes in ``column`` replaced by their store ids (unknown codes were rejected before)."""
     return pl.col(column).replace_strict(ids, default=None, return_dtype=pl.Int64)
 
 
@@ -59,8 +60,8 @@ def write_planning_objects(ctx: WriteContext, frame: pl.DataFrame) -> str:
     rows = frame.select(
         "code",
         "name",
-        _map(frame, "unit_code", units).alias("unit_id"),
-        _map(frame, "care_service", care).alias("care_service_id"),
+        _map("unit_code", units).alias("unit_id"),
+        _map("care_service", care).alias("care_service_id"),
         "provider_category",
         "contact_type",
         "priority",
@@ -78,8 +79,8 @@ def write_planning_objects(ctx: WriteContext, frame: pl.DataFrame) -> str:
 def write_flow_ratios(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po = ctx.ids("planning_object")
     rows = frame.select(
-        _map(frame, "from_code", po).alias("from_id"),
-        _map(frame, "to_code", po).alias("to_id"),
+        _map("from_code", po).alias("from_id"),
+        _map("to_code", po).alias("to_id"),
         "ratio",
         "lag_weeks",
     ).to_dicts()
@@ -94,7 +95,7 @@ def write_resources(ctx: WriteContext, frame: pl.DataFrame) -> str:
         "code",
         "name",
         "kind",
-        _map(frame, "unit_code", units).alias("unit_id"),
+        _map("unit_code", units).alias("unit_id"),
         "quantity",
         "hours_per_week",
     ).to_dicts()
@@ -104,8 +105,8 @@ def write_resources(ctx: WriteContext, frame: pl.DataFrame) -> str:
 def write_time_standards(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po, res = ctx.ids("planning_object"), ctx.ids("resource")
     rows = frame.select(
-        _map(frame, "planning_object_code", po).alias("planning_object_id"),
-        _map(frame, "resource_code", res).alias("resource_id"),
+        _map("planning_object_code", po).alias("planning_object_id"),
+        _map("resource_code", res).alias("resource_id"),
         "minutes",
     ).to_dicts()
     key = ("planning_object_id", "resource_id")
@@ -115,8 +116,8 @@ def write_time_standards(ctx: WriteContext, frame: pl.DataFrame) -> str:
 def write_staff(ctx: WriteContext, frame: pl.DataFrame) -> str:
     units, res = ctx.ids("org_unit"), ctx.ids("resource")
     rows = frame.select(
-        _map(frame, "unit_code", units).alias("unit_id"),
-        _map(frame, "competence_code", res).alias("competence_id"),
+        _map("unit_code", units).alias("unit_id"),
+        _map("competence_code", res).alias("competence_id"),
         "fte",
         "hours_per_week",
         "clinical_share",
@@ -130,9 +131,9 @@ def write_staff(ctx: WriteContext, frame: pl.DataFrame) -> str:
 def write_calendar(ctx: WriteContext, frame: pl.DataFrame) -> str:
     units, res = ctx.ids("org_unit"), ctx.ids("resource")
     rows = frame.select(
-        _map(frame, "unit_code", units).alias("unit_id"),
+        _map("unit_code", units).alias("unit_id"),
         pl.col("iso_week").alias("week_start"),
-        _map(frame, "resource_code", res).alias("resource_id"),
+        _map("resource_code", res).alias("resource_id"),
         "available_share",
         pl.col("low_production").fill_null(False),
         pl.col("reason").fill_null(""),
@@ -144,7 +145,7 @@ def write_calendar(ctx: WriteContext, frame: pl.DataFrame) -> str:
 def write_costs(ctx: WriteContext, frame: pl.DataFrame) -> str:
     res = ctx.ids("resource")
     rows = frame.select(
-        _map(frame, "resource_code", res).alias("resource_id"),
+        _map("resource_code", res).alias("resource_id"),
         "cost_per_hour",
         pl.col("overtime_premium").fill_null(DEFAULT_OVERTIME_PREMIUM),
         "hired_cost_per_hour",
@@ -157,7 +158,7 @@ def write_costs(ctx: WriteContext, frame: pl.DataFrame) -> str:
 def write_bought_care(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po = ctx.ids("planning_object")
     rows = frame.select(
-        _map(frame, "planning_object_code", po).alias("planning_object_id"),
+        _map("planning_object_code", po).alias("planning_object_id"),
         "provider",
         "price_per_unit",
         "max_units_per_week",
@@ -170,9 +171,7 @@ def write_bought_care(ctx: WriteContext, frame: pl.DataFrame) -> str:
 
 def write_budget(ctx: WriteContext, frame: pl.DataFrame) -> str:
     units = ctx.ids("org_unit")
-    rows = frame.select(
-        _map(frame, "unit_code", units).alias("unit_id"), "year", "amount_sek"
-    ).to_dicts()
+    rows = frame.select(_map("unit_code", units).alias("unit_id"), "year", "amount_sek").to_dicts()
     return _sync_sentence("budgets", repo.sync_rows(ctx.conn, "budget", ("unit_id", "year"), rows))
 
 
@@ -251,7 +250,7 @@ def _count_sentence(
 def write_weekly(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po = ctx.ids("planning_object")
     rows = frame.select(
-        _map(frame, "planning_object_code", po).alias("planning_object_id"),
+        _map("planning_object_code", po).alias("planning_object_id"),
         "measure",
         pl.col("iso_week").alias("week_start"),
         "count",
@@ -279,7 +278,7 @@ def _weeks_from(frame: pl.DataFrame, time_column: str) -> pl.DataFrame:
 def write_daily(ctx: WriteContext, frame: pl.DataFrame) -> str:
     po = ctx.ids("planning_object")
     rows = frame.select(
-        _map(frame, "planning_object_code", po).alias("planning_object_id"),
+        _map("planning_object_code", po).alias("planning_object_id"),
         "measure",
         pl.col("date").alias("day"),
         "count",
@@ -304,7 +303,7 @@ def write_waiting_list(ctx: WriteContext, frame: pl.DataFrame) -> str:
     priorities = repo.planning_object_priorities(ctx.conn)
     rows = frame.select(
         "snapshot_date",
-        _map(frame, "planning_object_code", po).alias("planning_object_id"),
+        _map("planning_object_code", po).alias("planning_object_id"),
         pl.coalesce(
             "priority",
             pl.col("planning_object_code").replace_strict(
@@ -328,7 +327,7 @@ def write_waiting_list(ctx: WriteContext, frame: pl.DataFrame) -> str:
 def write_events(ctx: WriteContext, events: EventCounts) -> str:
     po = ctx.ids("planning_object")
     counts = events.counts.with_columns(
-        _map(events.counts, "planning_object_code", po).alias("planning_object_id")
+        _map("planning_object_code", po).alias("planning_object_id")
     )
     parts = [f"events: {events.rows} rows"]
     unmapped = counts.filter(pl.col("planning_object_code").is_null())
