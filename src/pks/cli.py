@@ -60,7 +60,13 @@ def init(
         ),
     ] = False,
 ) -> None:
-    """Create or upgrade the store (alembic upgrade head); optionally load the demo region."""
+    """Create or upgrade the store (alembic upgrade head); optionally load the demo region.
+
+    The demo region is five years of weekly history (2021-W48 … 2026-W47) for about 300
+    planning objects, written to ./pks-data/demo/ and imported in two batches.
+
+    Example: pks init --db postgresql://postgres@127.0.0.1:5432/pks --demo-if-empty
+    """
     from pks.services import setup
 
     url = _url(db)
@@ -163,7 +169,15 @@ def quality(
     weeks: Annotated[int, typer.Option(help="How many recent weeks to examine (ISO weeks).")] = 52,
 ) -> None:
     """Data-quality report: missing and zero weeks, outliers, late registrations, unknown codes,
-    events without a planning object — per planning object and week."""
+    events without a planning object — per planning object and ISO week.
+
+    Examined series: weekly inflow and performed counts (patients/contacts per week) of the
+    last --weeks weeks with data. A zero week is reported where the series' median is at
+    least 5 per week; an outlier has a modified z-score above 3.5 (low weeks in summer and
+    Christmas are expected, not outliers). JSON lists every finding.
+
+    Example: pks quality --weeks 26 --format json > quality.json
+    """
     from pks.services import quality as service
     from pks.services import setup
 
@@ -211,7 +225,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Start the web server (health check at /healthz, overview at /)."""
+    """Start the web server (health check at /healthz, overview at /).
+
+    The start page lists the organisation tree, the planning objects and the data-quality
+    summary of the store. Stop it with Ctrl+C.
+
+    Example: pks serve --port 8080
+    """
     import uvicorn
 
     from pks.api.app import create_app
