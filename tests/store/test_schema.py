@@ -16,9 +16,15 @@ def test_migration_creates_every_model_table(db_url: str) -> None:
 
 
 def test_upgrade_twice_is_harmless(db_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from pks.store.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
     upgrade(db_url)
     with transaction(db_url) as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head
+    assert head == "0002"
 
 
 def test_sync_rows_inserts_updates_and_keeps(db_url: str) -> None:

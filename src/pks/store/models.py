@@ -318,3 +318,82 @@ class UnknownCodeRow(Base):
     rows: Mapped[int] = mapped_column(Integer)
     first_day: Mapped[dt.date] = mapped_column(Date)
     last_day: Mapped[dt.date] = mapped_column(Date)
+
+
+class ForecastVersionRow(Base):
+    """One run of the demand forecast: who, when, data up to which week, method, parameters.
+
+    Versions are never changed after they are stored; a new run makes a new version.
+    """
+
+    __tablename__ = "forecast_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    scope_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    as_of_week: Mapped[dt.date] = mapped_column(Date)
+    horizon_weeks: Mapped[int] = mapped_column(Integer)
+    measure: Mapped[str] = mapped_column(ENUM)
+    method: Mapped[str] = mapped_column(String(64))
+    reconciliation: Mapped[str] = mapped_column(String(32))
+    engine: Mapped[str] = mapped_column(String(16))
+    parameters: Mapped[str] = mapped_column(Text)
+
+
+class ForecastValueRow(Base):
+    """Statistical forecast of one planning object for one period, with 80/95 % intervals.
+
+    ``frequency`` W (period_start = Monday), D (a day) or H (an hour) — acute objects also
+    get daily and hourly forecasts. Units: the measure's count per period.
+    """
+
+    __tablename__ = "forecast_value"
+    __table_args__ = CLUSTERED
+    version_id: Mapped[int] = mapped_column(ForeignKey("forecast_version.id"), primary_key=True)
+    planning_object_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_object.id"), primary_key=True
+    )
+    frequency: Mapped[str] = mapped_column(String(1), primary_key=True)
+    period_start: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    mean: Mapped[float] = mapped_column(Float)
+    lo80: Mapped[float] = mapped_column(Float)
+    hi80: Mapped[float] = mapped_column(Float)
+    lo95: Mapped[float] = mapped_column(Float)
+    hi95: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(64))
+
+
+class ForecastBacktestRow(Base):
+    """Rolling-origin backtest of the chosen method for one planning object in one version."""
+
+    __tablename__ = "forecast_backtest"
+    version_id: Mapped[int] = mapped_column(ForeignKey("forecast_version.id"), primary_key=True)
+    planning_object_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_object.id"), primary_key=True
+    )
+    method: Mapped[str] = mapped_column(String(64))
+    origins: Mapped[int] = mapped_column(Integer)
+    mase: Mapped[float | None] = mapped_column(Float)
+    bias_pct: Mapped[float | None] = mapped_column(Float)
+    coverage80: Mapped[float | None] = mapped_column(Float)
+    coverage95: Mapped[float | None] = mapped_column(Float)
+
+
+class ForecastAdjustmentRow(Base):
+    """A planner's qualitative adjustment (kvalitativ justering) of a planning object's
+    forecast for a range of weeks: +/- count per week or +/- percent, with a reason.
+
+    The statistical forecast is kept; the adjusted forecast = statistical + adjustments.
+    """
+
+    __tablename__ = "forecast_adjustment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    planning_object_id: Mapped[int] = mapped_column(ForeignKey("planning_object.id"), index=True)
+    first_week: Mapped[dt.date] = mapped_column(Date)
+    last_week: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # count | percent
+    amount: Mapped[float] = mapped_column(Float)
+    category: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
