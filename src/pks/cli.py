@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pks.cli_common import DbOption, Format, err, fail, out, progress_bar, url_of
 from pks.settings import get_settings
 
 app = typer.Typer(
@@ -26,27 +23,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="SQLAlchemy URL, e.g. sqlite:///pks-data/pks.db or "
-        "postgresql://user@host:5432/db. Default: PKS_DATABASE_URL or the embedded file.",
-    ),
-]
-
-
-def _url(db: str | None) -> str:
-    return db or get_settings().database_url
-
-
-def _fail(lines: list[str], code: int = 2) -> None:
-    for line in lines:
-        err.print(line, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 @app.command()
@@ -69,29 +45,17 @@ def init(
     """
     from pks.services import setup
 
-    url = _url(db)
+    url = url_of(db)
     setup.init_store(url)
     out.print(f"Store ready: {setup.describe_url(url)}")
     if demo_if_empty:
-        with _progress("loading the demo region") as progress:
+        with progress_bar("loading the demo region") as progress:
             loaded = setup.load_demo_if_empty(url, get_settings().data_dir / "demo", progress)
         out.print(
             "Demo region loaded: Region Exempel"
             if loaded
             else "Store already has data; demo not loaded"
         )
-
-
-@contextmanager
-def _progress(title: str) -> Iterator[Callable[[str], None] | None]:
-    """A Rich progress bar on a terminal (steps as they come); nothing in pipes and tests."""
-    if not err.is_terminal:
-        yield None
-        return
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(title, total=None)
-        yield lambda message: bar.update(task, description=message, advance=1)
 
 
 class UnknownCodes(StrEnum):
@@ -136,10 +100,10 @@ def import_(
     """
     from pks.services import imports, setup
 
-    url = _url(db)
+    url = url_of(db)
     setup.require_store(url)
     try:
-        with _progress("importing") as progress:
+        with progress_bar("importing") as progress:
             report = imports.import_files(
                 url,
                 files,
@@ -148,16 +112,11 @@ def import_(
                 progress=progress,
             )
     except imports.ImportRejected as rejected:
-        _fail([*rejected.lines(), "Nothing was imported: the database is unchanged."])
+        fail([*rejected.lines(), "Nothing was imported: the database is unchanged."])
         return
     for line in report.lines:
         out.print(line, markup=False, highlight=False, soft_wrap=True)
     out.print(f"Imported as batch {report.batch_id}.")
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
 
 
 @app.command()
@@ -181,7 +140,7 @@ def quality(
     from pks.services import quality as service
     from pks.services import setup
 
-    url = _url(db)
+    url = url_of(db)
     setup.require_store(url)
     report = service.quality_report(url, weeks=weeks)
     if format is Format.json:
@@ -237,9 +196,14 @@ def serve(
     from pks.api.app import create_app
     from pks.services import setup
 
-    url = _url(db)
+    url = url_of(db)
     setup.require_store(url)
     uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+
+
+from pks.cli_acute import acute_app  # noqa: E402 - sub-apps register after the main app
+
+app.add_typer(acute_app, name="acute")
 
 
 def main() -> None:

@@ -99,3 +99,28 @@ def test_unreachable_database_is_a_clear_message_not_a_traceback(tmp_path: Path)
     assert result.returncode == 1
     assert "Cannot use the database postgresql://nobody@127.0.0.1:5999/none" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_acute_dimension_json_and_unknown_unit(sqlite_url: str, tmp_path: Path) -> None:
+    times = [f"2025-03-{d:02d} {h:02d}:15" for d in range(3, 17) for h in (8, 9, 23)]
+    events = write(
+        tmp_path,
+        "events.csv",
+        "event_time,planning_object_code,event_kind\n"
+        + "".join(f"{t},AKM-ANK,inflow\n" for t in times),
+    )
+    assert (
+        runner.invoke(
+            app, ["import", "--db", sqlite_url, *map(str, write_master(tmp_path)), str(events)]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        app, ["acute", "dimension", "--db", sqlite_url, "--unit", "AKM", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    day_cells = [c for c in data["cells"] if c["band"]["name"] == "07-22"]
+    assert len(day_cells) == 7 and all(c["capacity_patients"] == 2 for c in day_cells)
+    bad = runner.invoke(app, ["acute", "dimension", "--db", sqlite_url, "--unit", "XX"])
+    assert bad.exit_code == 2 and "unknown unit 'XX'" in bad.stderr
