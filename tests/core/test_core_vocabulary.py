@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from pks.core.forecast.adjust import AdjustmentCategory, AdjustmentKind
 from pks.core.measures import Measure
 from pks.core.organisation import OrgLevel
 from pks.core.planning_objects import (
@@ -30,6 +31,8 @@ ALL_VOCABULARIES: list[type[Vocabulary]] = [
     Setting,
     Measure,
     ResourceKind,
+    AdjustmentKind,
+    AdjustmentCategory,
 ]
 ALL_MEMBERS = [(cls, member) for cls in ALL_VOCABULARIES for member in cls]
 
