@@ -202,8 +202,11 @@ def serve(
 
 
 from pks.cli_acute import acute_app  # noqa: E402 - sub-apps register after the main app
+from pks.cli_forecast import forecast_app, forecast_file_command  # noqa: E402
 
 app.add_typer(acute_app, name="acute")
+app.add_typer(forecast_app, name="forecast")
+app.command("forecast-file")(forecast_file_command)
 
 
 def main() -> None:

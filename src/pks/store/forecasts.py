@@ -200,3 +200,103 @@ def minutes_per_competence(conn: Connection, codes: list[str]) -> dict[str, dict
     for code, competence, minutes in rows:
         result.setdefault(code, {})[competence] = float(minutes)
     return result
+
+
+def daily_series(
+    conn: Connection, codes: list[str], measure: str, last_day: dt.date
+) -> pl.DataFrame:
+    """Daily counts up to ``last_day``: code, day, count."""
+    daily = table("daily_count")
+    rows = conn.execute(
+        select(PO.c.code, daily.c.day, daily.c.count)
+        .join(PO, daily.c.planning_object_id == PO.c.id)
+        .where(PO.c.code.in_(codes), daily.c.measure == measure, daily.c.day <= last_day)
+    ).all()
+    return pl.DataFrame(
+        rows, schema={"code": pl.String, "day": pl.Date, "count": pl.Float64}, orient="row"
+    )
+
+
+def hourly_series(
+    conn: Connection, codes: list[str], measure: str, last_day: dt.date
+) -> pl.DataFrame:
+    """Hourly counts up to the end of ``last_day`` in long form: code, hour, count."""
+    hourly = table("hourly_count")
+    columns = [hourly.c[f"h{h:02d}"] for h in range(24)]
+    rows = conn.execute(
+        select(PO.c.code, hourly.c.day, *columns)
+        .join(PO, hourly.c.planning_object_id == PO.c.id)
+        .where(PO.c.code.in_(codes), hourly.c.measure == measure, hourly.c.day <= last_day)
+    ).all()
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {"code": pl.String, "day": pl.Date}
+    schema.update({f"h{h:02d}": pl.Float64 for h in range(24)})
+    wide = pl.DataFrame(rows, schema=schema, orient="row")
+    long = wide.unpivot(index=["code", "day"], variable_name="h", value_name="count")
+    return long.select(
+        "code",
+        (
+            pl.col("day").cast(pl.Datetime("us"))
+            + pl.duration(hours=pl.col("h").str.slice(1).cast(pl.Int64))
+        ).alias("hour"),
+        "count",
+    )
+
+
+def save_unit_backtests(conn: Connection, frame: pl.DataFrame) -> None:
+    """Bulk store roll-up backtests (version_id, unit_id, origins, mase, bias_pct, coverage)."""
+    insert_frame(conn, table("forecast_backtest_unit"), frame)
+
+
+def unit_backtests(conn: Connection, version_id: int) -> pl.DataFrame:
+    """Roll-up backtests of a version: unit code, origins, mase, bias_pct, coverage80/95."""
+    t = table("forecast_backtest_unit")
+    rows = conn.execute(
+        select(UNIT.c.code, t.c.origins, t.c.mase, t.c.bias_pct, t.c.coverage80, t.c.coverage95)
+        .join(UNIT, t.c.unit_id == UNIT.c.id)
+        .where(t.c.version_id == version_id)
+    ).all()
+    schema = {
+        "code": pl.String,
+        "origins": pl.Int64,
+        "mase": pl.Float64,
+        "bias_pct": pl.Float64,
+        "coverage80": pl.Float64,
+        "coverage95": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def save_rollups(conn: Connection, frame: pl.DataFrame) -> None:
+    """Bulk store roll-up forecasts (version_id, unit_id, period_start, objects, mean, …)."""
+    insert_frame(conn, table("forecast_rollup"), frame)
+
+
+def rollups(conn: Connection, version_id: int) -> pl.DataFrame:
+    """Roll-up forecasts of a version: unit code, period_start, objects, mean, lo/hi 80/95."""
+    t = table("forecast_rollup")
+    rows = conn.execute(
+        select(
+            UNIT.c.code,
+            t.c.period_start,
+            t.c.objects,
+            t.c.mean,
+            t.c.lo80,
+            t.c.hi80,
+            t.c.lo95,
+            t.c.hi95,
+        )
+        .join(UNIT, t.c.unit_id == UNIT.c.id)
+        .where(t.c.version_id == version_id)
+        .order_by(UNIT.c.code, t.c.period_start)
+    ).all()
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "code": pl.String,
+        "period_start": pl.Datetime("us"),
+        "objects": pl.Int64,
+        "mean": pl.Float64,
+        "lo80": pl.Float64,
+        "hi80": pl.Float64,
+        "lo95": pl.Float64,
+        "hi95": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -363,6 +363,23 @@ class ForecastValueRow(Base):
     method: Mapped[str] = mapped_column(String(64))
 
 
+class ForecastRollupRow(Base):
+    """Forecast of an org node for one week: the exact sum of its planning objects, with
+    intervals calibrated on the node's own backtest (see core.forecast.reconcile)."""
+
+    __tablename__ = "forecast_rollup"
+    __table_args__ = CLUSTERED
+    version_id: Mapped[int] = mapped_column(ForeignKey("forecast_version.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    period_start: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    objects: Mapped[int] = mapped_column(Integer)
+    mean: Mapped[float] = mapped_column(Float)
+    lo80: Mapped[float] = mapped_column(Float)
+    hi80: Mapped[float] = mapped_column(Float)
+    lo95: Mapped[float] = mapped_column(Float)
+    hi95: Mapped[float] = mapped_column(Float)
+
+
 class ForecastBacktestRow(Base):
     """Rolling-origin backtest of the chosen method for one planning object in one version."""
 
@@ -372,6 +389,19 @@ class ForecastBacktestRow(Base):
         ForeignKey("planning_object.id"), primary_key=True
     )
     method: Mapped[str] = mapped_column(String(64))
+    origins: Mapped[int] = mapped_column(Integer)
+    mase: Mapped[float | None] = mapped_column(Float)
+    bias_pct: Mapped[float | None] = mapped_column(Float)
+    coverage80: Mapped[float | None] = mapped_column(Float)
+    coverage95: Mapped[float | None] = mapped_column(Float)
+
+
+class ForecastBacktestUnitRow(Base):
+    """Backtest of a version's roll-up to one org node (the objects' forecasts summed)."""
+
+    __tablename__ = "forecast_backtest_unit"
+    version_id: Mapped[int] = mapped_column(ForeignKey("forecast_version.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
     origins: Mapped[int] = mapped_column(Integer)
     mase: Mapped[float | None] = mapped_column(Float)
     bias_pct: Mapped[float | None] = mapped_column(Float)
