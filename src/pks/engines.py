@@ -103,7 +103,9 @@ def _run_spark(function: BatchFunction, blocks: list[SeriesBatch]) -> list[Forec
         .getOrCreate()
     )
     try:
-        rdd = session.sparkContext.parallelize(blocks, len(blocks))
-        return rdd.map(function).collect()
+        context = session.sparkContext
+        # Few, fat tasks: each Spark task costs a round trip to a Python worker.
+        slices = min(len(blocks), 2 * context.defaultParallelism)
+        return context.parallelize(blocks, slices).map(function).collect()
     finally:
         session.stop()
