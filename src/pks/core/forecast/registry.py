@@ -51,6 +51,15 @@ def _auto_ets() -> Forecaster:
     return auto_ets()
 
 
+def _intermittent(model: str) -> Callable[[], Forecaster]:
+    def make() -> Forecaster:
+        from pks.core.forecast.intermittent import IntermittentForecaster
+
+        return IntermittentForecaster(model)
+
+    return make
+
+
 MAKERS: dict[str, Callable[[], Forecaster]] = {
     AUTO: _auto,
     "pks_default": _default,
@@ -59,6 +68,7 @@ MAKERS: dict[str, Callable[[], Forecaster]] = {
     "naive": _naive,
     "mstl": _mstl,
     "auto_ets": _auto_ets,
+    **{model: _intermittent(model) for model in ("croston_optimized", "tsb", "adida", "imapa")},
 }
 """Every method a user may ask for. ``auto`` picks per series by rolling-origin backtest."""
 
