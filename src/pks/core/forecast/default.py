@@ -17,6 +17,8 @@ gaps, series that started last year, the odd pandemic year. For each series:
   series (:mod:`pks.core.forecast.level`): slow series get long memory, shifted ones adapt;
 * **trend** — half the year-over-year change of the deseasonalised level, shrunk when it
   is not clearly above noise and damped to half its pace one year ahead;
+* **sparse series** — with few events per season position (a rare procedure) there is no
+  profile or calendar effect to learn: level only;
 * **intervals** — conformal: quantiles of the method's own rolling-origin backtest errors
   (:mod:`pks.core.forecast.intervals`), so 80 % intervals hold about 80 % of outcomes.
 

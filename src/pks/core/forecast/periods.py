@@ -70,18 +70,31 @@ def is_monthly(periods: DateArray) -> bool:
     return bool(np.all((days >= 28) & (days <= 31)))
 
 
-def future_periods(periods: DateArray, h: int) -> DateArray:
+_STEP_BY_SEASON = {
+    52: np.timedelta64(7 * 86400, "s"),
+    7: np.timedelta64(86400, "s"),
+    24: np.timedelta64(3600, "s"),
+}
+"""The usual step of an axis with this season length, for a history of a single period."""
+
+
+def future_periods(periods: DateArray, h: int, season_length: int | None = None) -> DateArray:
     """The ``h`` period starts after the last one, on the same regular axis.
 
-    Monthly axes step by calendar months; every other axis by its constant step.
+    Monthly axes step by calendar months; every other axis by its constant step. A
+    history of one period has no step: ``season_length`` then implies it (52 weeks,
+    7 days, 24 hours, 12 months).
     """
     if len(periods) == 0:
         raise ValueError("a forecast needs at least one period of history")
     last = periods[-1]
-    if is_monthly(periods):
+    single = len(periods) == 1
+    if is_monthly(periods) or (single and season_length == 12):
         month = last.astype("datetime64[M]") + np.arange(1, h + 1)
         return np.asarray(month.astype("datetime64[D]").astype(periods.dtype))
     step = period_step(periods)
+    if single and season_length in _STEP_BY_SEASON:
+        step = _STEP_BY_SEASON[season_length]
     ahead = last.astype("datetime64[s]") + step * np.arange(1, h + 1)
     return np.asarray(ahead.astype(periods.dtype))
 
@@ -118,4 +131,4 @@ def season_positions(periods: DateArray, season_length: int) -> tuple[IntArray, 
 
 def extended_axis(batch: SeriesBatch, h: int) -> DateArray:
     """History and horizon period starts together (length T + h)."""
-    return np.concatenate([batch.periods, future_periods(batch.periods, h)])
+    return np.concatenate([batch.periods, future_periods(batch.periods, h, batch.season_length)])
