@@ -186,3 +186,14 @@ def test_acute_objects_get_daily_and_hourly_forecasts(db_url: str, tmp_path: Pat
     assert counts == {"W": 4, "D": 91, "H": 28 * 24}
     means = np.array([m for _, m in day_hours[:24]])
     assert means[8:21].mean() > 2 * means[:6].mean()  # days are busier than nights
+
+
+def test_forecast_on_dask_stores_the_same_numbers_as_local(region: str) -> None:
+    local = run_forecast(region, horizon=8, method="pks_default", engine="local")
+    dask = run_forecast(region, horizon=8, method="pks_default", engine="dask")
+    tables = [forecast_table(region, version_id=v.version_id) for v in (local, dask)]
+    for a, b in zip(tables[0].objects, tables[1].objects, strict=True):
+        assert a["planning_object"] == b["planning_object"]
+        for field in ("statistical", "lo80", "hi80", "lo95", "hi95"):
+            np.testing.assert_allclose(a[field], b[field], rtol=1e-12)
+    assert tables[1].version["engine"] == "dask"
