@@ -20,7 +20,7 @@ import polars as pl
 
 from pks.core.calendar import IsoWeek, working_days
 from pks.core.forecast.arrays import seasonal_scale
-from pks.core.forecast.backtest import Backtest, accuracy, backtest
+from pks.core.forecast.backtest import Accuracy, Backtest, accuracy, backtest
 from pks.core.forecast.reconcile import RollUp, calibrated_rollups, rollup_backtest
 from pks.core.forecast.registry import check_method, make_forecaster
 from pks.core.forecast.types import DateArray, FloatArray, Forecast, SeriesBatch
@@ -152,6 +152,21 @@ def _value_rows(
     )
 
 
+def _accuracy_frame(
+    version_id: int, key: str, key_ids: list[int], accuracy: Accuracy
+) -> pl.DataFrame:
+    """Backtest rows of one version keyed by ``key`` (NaN scores stored as NULL)."""
+    scores = ("mase", "bias_pct", "coverage80", "coverage95")
+    return pl.DataFrame(
+        {
+            "version_id": [version_id] * len(key_ids),
+            key: key_ids,
+            "origins": [BACKTEST_ORIGINS] * len(key_ids),
+            **{name: getattr(accuracy, name) for name in scores},
+        }
+    ).with_columns(pl.col(name).fill_nan(None) for name in scores)
+
+
 def _rollup_rows(
     version_id: int, unit_ids: dict[str, int], nodes: dict[str, RollUp], starts: DateArray
 ) -> pl.DataFrame:
@@ -281,41 +296,16 @@ def run_forecast(
             else:
                 result.acute_hourly = len(acute.ids)
         if accuracy is not None:
-            store.save_backtests(
-                conn,
-                pl.DataFrame(
-                    {
-                        "version_id": [version_id] * len(accuracy.ids),
-                        "planning_object_id": [ids[c] for c in accuracy.ids],
-                        "method": list(forecast.methods),
-                        "origins": [BACKTEST_ORIGINS] * len(accuracy.ids),
-                        "mase": accuracy.mase,
-                        "bias_pct": accuracy.bias_pct,
-                        "coverage80": accuracy.coverage80,
-                        "coverage95": accuracy.coverage95,
-                    }
-                ).with_columns(
-                    pl.col(c).fill_nan(None)
-                    for c in ("mase", "bias_pct", "coverage80", "coverage95")
-                ),
+            frame = _accuracy_frame(
+                version_id, "planning_object_id", [ids[c] for c in accuracy.ids], accuracy
             )
+            store.save_backtests(conn, frame.with_columns(method=pl.Series(forecast.methods)))
         if node_accuracy is not None:
             unit_ids = repo.code_ids(conn, "org_unit")
             store.save_unit_backtests(
                 conn,
-                pl.DataFrame(
-                    {
-                        "version_id": [version_id] * len(node_accuracy.ids),
-                        "unit_id": [unit_ids[c] for c in node_accuracy.ids],
-                        "origins": [BACKTEST_ORIGINS] * len(node_accuracy.ids),
-                        "mase": node_accuracy.mase,
-                        "bias_pct": node_accuracy.bias_pct,
-                        "coverage80": node_accuracy.coverage80,
-                        "coverage95": node_accuracy.coverage95,
-                    }
-                ).with_columns(
-                    pl.col(c).fill_nan(None)
-                    for c in ("mase", "bias_pct", "coverage80", "coverage95")
+                _accuracy_frame(
+                    version_id, "unit_id", [unit_ids[c] for c in node_accuracy.ids], node_accuracy
                 ),
             )
     result.version_id = version_id
