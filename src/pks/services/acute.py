@@ -21,6 +21,7 @@ from pks.services.errors import UserError
 from pks.store import forecasts as store
 from pks.store import repositories as repo
 from pks.store.db import StoreConnection, transaction
+from pks.store.models import HOURS
 
 LEVEL_WEEKS_AHEAD = 13
 """Weeks of the newest forecast whose mean sets the expected level (one quarter)."""
@@ -120,7 +121,7 @@ def dimension_unit(
     assert isinstance(first_day, dt.date)
     every_day = pl.DataFrame({"day": pl.date_range(first_day, last_day, "1d", eager=True)})
     rows = every_day.join(rows, on="day", how="left").fill_null(0.0)
-    hourly = rows.select([f"h{h:02d}" for h in range(24)]).to_numpy().astype(np.float64)
+    hourly = rows.select(HOURS).to_numpy().astype(np.float64)
     days = rows["day"].to_numpy().astype("datetime64[D]")
     weekdays = ((days.astype("int64") + 3) % 7).astype(np.int64)  # 1970-01-01 was a Thursday
     cells = dimension(hourly, weekdays, parsed, coverage, factor, per_patient or None, dates=days)

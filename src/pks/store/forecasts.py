@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select
 
+from pks.store.models import HOURS
 from pks.store.repositories import insert_frame, table
 
 VERSION = table("forecast_version")
@@ -18,6 +19,19 @@ ADJUSTMENT = table("forecast_adjustment")
 PO = table("planning_object")
 UNIT = table("org_unit")
 WEEKLY = table("weekly_count")
+
+Schema = dict[str, pl.DataType | type[pl.DataType]]
+WEEK_COUNTS: Schema = {"code": pl.String, "week_start": pl.Date, "count": pl.Float64}
+"""Weekly counts per planning-object code (patients per week)."""
+SCORES: Schema = {
+    "mase": pl.Float64,
+    "bias_pct": pl.Float64,
+    "coverage80": pl.Float64,
+    "coverage95": pl.Float64,
+}
+"""Backtest scores: MASE, bias in % of the mean actual, interval coverage in %."""
+HOUR_COUNTS: Schema = {hour: pl.Float64 for hour in HOURS}
+"""Arrivals in each hour of a day, columns h00 … h23."""
 
 
 def weekly_series(
@@ -31,7 +45,7 @@ def weekly_series(
     ).all()
     return pl.DataFrame(
         rows,
-        schema={"code": pl.String, "week_start": pl.Date, "count": pl.Float64},
+        schema=WEEK_COUNTS,
         orient="row",
     )
 
@@ -80,7 +94,7 @@ def values(conn: Connection, version_id: int, frequency: str = "W") -> pl.DataFr
         .where(VALUE.c.version_id == version_id, VALUE.c.frequency == frequency)
         .order_by(PO.c.code, VALUE.c.period_start)
     ).all()
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+    schema: Schema = {
         "code": pl.String,
         "period_start": pl.Datetime("us"),
         "mean": pl.Float64,
@@ -108,15 +122,7 @@ def backtests(conn: Connection, version_id: int) -> pl.DataFrame:
         .join(PO, BACKTEST.c.planning_object_id == PO.c.id)
         .where(BACKTEST.c.version_id == version_id)
     ).all()
-    schema = {
-        "code": pl.String,
-        "method": pl.String,
-        "origins": pl.Int64,
-        "mase": pl.Float64,
-        "bias_pct": pl.Float64,
-        "coverage80": pl.Float64,
-        "coverage95": pl.Float64,
-    }
+    schema: Schema = {"code": pl.String, "method": pl.String, "origins": pl.Int64, **SCORES}
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -146,7 +152,7 @@ def actuals_since(conn: Connection, measure: str, first: dt.date) -> pl.DataFram
     ).all()
     return pl.DataFrame(
         rows,
-        schema={"code": pl.String, "week_start": pl.Date, "count": pl.Float64},
+        schema=WEEK_COUNTS,
         orient="row",
     )
 
@@ -161,7 +167,7 @@ def newest_week(conn: Connection, measure: str) -> dt.date | None:
 def hourly_rows(conn: Connection, codes: list[str], measure: str) -> pl.DataFrame:
     """Day rows of hourly counts (h00 … h23) of the given planning objects, summed per day."""
     hourly = table("hourly_count")
-    hours = [hourly.c[f"h{h:02d}"] for h in range(24)]
+    hours = [hourly.c[hour] for hour in HOURS]
     rows = conn.execute(
         select(hourly.c.day, *[func.sum(h) for h in hours])
         .join(PO, hourly.c.planning_object_id == PO.c.id)
@@ -169,15 +175,13 @@ def hourly_rows(conn: Connection, codes: list[str], measure: str) -> pl.DataFram
         .group_by(hourly.c.day)
         .order_by(hourly.c.day)
     ).all()
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {"day": pl.Date}
-    schema.update({f"h{h:02d}": pl.Float64 for h in range(24)})
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return pl.DataFrame(rows, schema={"day": pl.Date, **HOUR_COUNTS}, orient="row")
 
 
 def arrivals_by_object(conn: Connection, codes: list[str], measure: str) -> dict[str, float]:
     """Total hourly-registered arrivals per planning object (weights for staff minutes)."""
     hourly = table("hourly_count")
-    total = sum(hourly.c[f"h{h:02d}"] for h in range(24))
+    total = sum(hourly.c[hour] for hour in HOURS)
     rows = conn.execute(
         select(PO.c.code, func.sum(total))
         .join(PO, hourly.c.planning_object_id == PO.c.id)
@@ -222,15 +226,15 @@ def hourly_series(
 ) -> pl.DataFrame:
     """Hourly counts up to the end of ``last_day`` in long form: code, hour, count."""
     hourly = table("hourly_count")
-    columns = [hourly.c[f"h{h:02d}"] for h in range(24)]
+    columns = [hourly.c[hour] for hour in HOURS]
     rows = conn.execute(
         select(PO.c.code, hourly.c.day, *columns)
         .join(PO, hourly.c.planning_object_id == PO.c.id)
         .where(PO.c.code.in_(codes), hourly.c.measure == measure, hourly.c.day <= last_day)
     ).all()
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {"code": pl.String, "day": pl.Date}
-    schema.update({f"h{h:02d}": pl.Float64 for h in range(24)})
-    wide = pl.DataFrame(rows, schema=schema, orient="row")
+    wide = pl.DataFrame(
+        rows, schema={"code": pl.String, "day": pl.Date, **HOUR_COUNTS}, orient="row"
+    )
     long = wide.unpivot(index=["code", "day"], variable_name="h", value_name="count")
     return long.select(
         "code",
@@ -255,14 +259,7 @@ def unit_backtests(conn: Connection, version_id: int) -> pl.DataFrame:
         .join(UNIT, t.c.unit_id == UNIT.c.id)
         .where(t.c.version_id == version_id)
     ).all()
-    schema = {
-        "code": pl.String,
-        "origins": pl.Int64,
-        "mase": pl.Float64,
-        "bias_pct": pl.Float64,
-        "coverage80": pl.Float64,
-        "coverage95": pl.Float64,
-    }
+    schema: Schema = {"code": pl.String, "origins": pl.Int64, **SCORES}
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -289,7 +286,7 @@ def rollups(conn: Connection, version_id: int) -> pl.DataFrame:
         .where(t.c.version_id == version_id)
         .order_by(UNIT.c.code, t.c.period_start)
     ).all()
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+    schema: Schema = {
         "code": pl.String,
         "period_start": pl.Datetime("us"),
         "objects": pl.Int64,
