@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from pks.core.calendar import IsoWeek
 from pks.core.economics import DEFAULT_OVERTIME_PREMIUM
 from pks.core.planning_objects import CARE_GUARANTEE_DAYS
 from pks.ingest.events import HOUR, WEEK, EventCounts
@@ -261,9 +262,9 @@ def write_weekly(ctx: WriteContext, frame: pl.DataFrame) -> str:
 
 
 def _week(day: object) -> str:
+    """``2025-W10`` for the Monday of a stored week (the core's IsoWeek says how)."""
     assert isinstance(day, dt.date)
-    iso = day.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
+    return str(IsoWeek.of(day))
 
 
 def _weeks_from(frame: pl.DataFrame, time_column: str) -> pl.DataFrame:
