@@ -2,9 +2,185 @@
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from enum import StrEnum
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from pks.cli_common import DbOption, Format, fail, out, url_of
 
 plan_app = typer.Typer(
     help="Planning: production need, capacity need, balancing and the production plan.",
     no_args_is_help=True,
 )
+
+
+class Level(StrEnum):
+    """Balancing levels (the unit level balances inside its clinic's plan)."""
+
+    region = "region"
+    hospital = "hospital"
+    clinic = "clinic"
+
+
+TargetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        help="Waiting-list target DATE:RULE: max90d (nobody over 90 days), max13w, own "
+        "(each priority's maximum wait), halve, 50% (queue share). "
+        "E.g. 2026-12-31:max90d. Without it the queue is held where it is.",
+    ),
+]
+UnitOption = Annotated[
+    str | None, typer.Option("--unit", help="Org unit code; its subtree is planned.")
+]
+HorizonOption = Annotated[int, typer.Option(help="Weeks to plan (from the forecast's first).")]
+FormatOption = Annotated[Format, typer.Option("--format", help="text or json")]
+
+
+def _run(call: Any) -> dict[str, Any]:
+    from pks.services.errors import UserError
+
+    try:
+        result: dict[str, Any] = call()
+    except UserError as error:
+        fail([f"pks plan: {error}"])
+    return result
+
+
+def _sek(value: float) -> str:
+    return f"{value:,.0f}".replace(",", " ") + " kr"
+
+
+@plan_app.command("need")
+def need(
+    db: DbOption = None,
+    unit: UnitOption = None,
+    target: TargetOption = None,
+    horizon: HorizonOption = 52,
+    format: FormatOption = Format.text,
+) -> None:
+    """Production need (produktionsbehov) per planning object: forecast inflow + follow-on
+    care through the flow ratios − patients leaving the list, without and with the target.
+
+    Units: performed contacts/operations/stays over the horizon.
+    """
+    from pks.services.planning import need_report
+
+    report = _run(lambda: need_report(url_of(db), unit, target, horizon))
+    if format is Format.json:
+        out.print_json(json.dumps(report))
+        return
+    weeks = report["weeks"]
+    table = Table(title=f"Produktionsbehov {report['scope']} {weeks[0]}–{weeks[-1]}")
+    table.add_column("Planeringsobjekt")
+    table.add_column("Enhet")
+    for column in ("Utan mål", "Med mål", "Kö idag", "Tillåten kö"):
+        table.add_column(column, justify="right")
+    for row in report["objects"]:
+        table.add_row(
+            row["planning_object"], row["unit"], f"{row['need_without_target']:.0f}",
+            f"{row['need_with_target']:.0f}", f"{row['queue_today']:.0f}",
+            f"{row['queue_allowed']:.0f}",
+        )
+    out.print(table)
+    out.print(
+        f"Totalt utan mål {report['total_without_target']:.0f}, "
+        f"med mål {report['total_with_target']:.0f} (forecast version {report['forecast_version']})"
+    )
+
+
+@plan_app.command("capacity")
+def capacity(
+    db: DbOption = None,
+    unit: UnitOption = None,
+    target: TargetOption = None,
+    level: Annotated[Level, typer.Option(help="Level whose nodes the limits are shown for.")] = (
+        Level.clinic
+    ),
+    period: Annotated[str, typer.Option(help="week, month, quarter or year")] = "month",
+    horizon: HorizonOption = 52,
+    format: FormatOption = Format.text,
+) -> None:
+    """Capacity need vs available capacity per resource, and the limiting resources
+    (begränsande kapaciteter) per org node and period. Units: hours."""
+    from pks.core.organisation import OrgLevel
+    from pks.services.planning import capacity_report
+
+    report = _run(
+        lambda: capacity_report(url_of(db), unit, target, OrgLevel(level.value), period, horizon)
+    )
+    if format is Format.json:
+        out.print_json(json.dumps(report))
+        return
+    table = Table(title=f"Begränsande kapaciteter {report['scope']} per {period}")
+    for column in ("Nod", "Period", "Resurs", "Behov h", "Tillgängligt h", "Beläggning", "Brist h"):
+        table.add_column(column)
+    for row in report["limiting"]:
+        util = "∞" if row["utilisation"] is None else f"{row['utilisation']:.0%}"
+        table.add_row(
+            row["node"], row["period"], row["resource"], f"{row['need']:.0f}",
+            f"{row['available']:.0f}", util, f"{row['shortfall']:.0f}",
+        )
+    out.print(table)
+
+
+@plan_app.command("balance")
+def balance(
+    db: DbOption = None,
+    level: Annotated[
+        Level, typer.Option(help="region, hospital or clinic: where hours may move.")
+    ] = Level.clinic,
+    unit: UnitOption = None,
+    target: TargetOption = None,
+    horizon: HorizonOption = 52,
+    format: FormatOption = Format.text,
+) -> None:
+    """Balance capacity need against available capacity with the national guidance's
+    measures in order: (1) move capacity between units and weeks, (2) realised improvements,
+    (3) overtime, extra and hired staff, (4) buy care, (5) prioritise (postpone lower
+    priority, within the maximum wait unless nothing else is possible — and then said).
+
+    JSON: feasible, total_cost (SEK), measures [kind, unit, resource, week, amount, cost, …],
+    capacity_check [resource, week, need, available_after_measures] (hours), goals, gaps.
+    """
+    from pks.core.organisation import OrgLevel
+    from pks.services.planning import balance_report
+
+    report = _run(
+        lambda: balance_report(url_of(db), OrgLevel(level.value), unit, target, horizon)
+    )
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    _print_balance(report)
+
+
+def _print_balance(report: dict[str, Any]) -> None:
+    state = "i balans" if report["feasible"] else "INTE i balans"
+    out.print(
+        f"[bold]Balansering {report['scope']} ({report['level']}), "
+        f"{report['weeks'][0]}–{report['weeks'][-1]}: {state}[/bold]"
+    )
+    out.print(
+        f"Behov utan mål {report['need_without_target']:.0f}, med mål "
+        f"{report['need_with_target']:.0f} enheter; åtgärdskostnad {_sek(report['total_cost'])}"
+        + (f", budget {_sek(report['budget'])}" if report["budget"] is not None else "")
+    )
+    summary: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for m in report["measures"]:
+        key = (m["kind"], m["detail"], m["amount_unit"])
+        summary[key][0] += m["amount"]
+        summary[key][1] += m["cost"]
+    table = Table(title="Åtgärder i ordning")
+    for column in ("Åtgärd", "Typ", "Mängd", "Kostnad"):
+        table.add_column(column)
+    for (kind, detail, unit), (amount, cost) in summary.items():
+        table.add_row(kind, detail, f"{amount:.0f} {unit}", _sek(cost))
+    out.print(table)
+    for line in report["explanations"]:
+        out.print(f"• {line}", markup=False)

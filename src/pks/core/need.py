@@ -30,12 +30,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 
 from pks.core.flows import FlowRatio, flow_order
+from pks.core.vocabulary import Vocabulary, swedish_terms
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -112,13 +112,22 @@ def estimate_parameters(
     )
 
 
-class TargetKind(StrEnum):
-    """How a waiting-list target is expressed."""
+class TargetKind(Vocabulary):
+    """How a waiting-list target is expressed: MAX_WAIT = nobody waiting longer than
+    ``value`` days on the target date; QUEUE_SHARE = the queue at most ``value`` × today's
+    queue (0.5 = halve it)."""
 
     MAX_WAIT = "max_wait"
-    """Nobody waiting longer than ``value`` days on the target date."""
     QUEUE_SHARE = "queue_share"
-    """The queue on the target date at most ``value`` × today's queue (0.5 = halve it)."""
+
+
+swedish_terms(
+    TargetKind,
+    {
+        TargetKind.MAX_WAIT: ("längsta väntetid", "max väntetid"),
+        TargetKind.QUEUE_SHARE: ("andel av kön", "köandel"),
+    },
+)
 
 
 @dataclass(frozen=True, slots=True)

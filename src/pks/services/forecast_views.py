@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from pks.core.calendar import IsoWeek
@@ -20,6 +21,8 @@ from pks.services.errors import UserError
 from pks.store import forecasts as store
 from pks.store import repositories as repo
 from pks.store.db import StoreConnection, transaction
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def _week_range(text: str) -> tuple[dt.date, dt.date]:
@@ -121,19 +124,8 @@ def _stored_forecast(values: pl.DataFrame) -> tuple[list[str], list[dt.date], Fo
     )
 
 
-def forecast_table(
-    url: str, version_id: int | None = None, unit: str | None = None
-) -> ForecastTable:
-    """Statistical and adjusted forecast of a version for ``unit``'s subtree, rolled up."""
-    with transaction(url) as conn:
-        version = _version(conn, version_id)
-        values = store.values(conn, version["id"])
-        tree = OrgTree(repo.load_org_units(conn))
-        units = {p.code: p.unit_code for p in repo.load_planning_objects(conn)}
-        codes, weeks, forecast = _stored_forecast(values)
-        stored = store.rollups(conn, version["id"])
-        rows = store.adjustments(conn, weeks[0], weeks[-1]) if weeks else []
-    adjustments = [
+def _adjustments(rows: list[dict[str, Any]]) -> list[Adjustment]:
+    return [
         Adjustment(
             r["code"],
             r["first_week"],
@@ -146,6 +138,40 @@ def forecast_table(
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class AdjustedForecast:
+    """The adjusted weekly inflow forecast of a stored version (objects × weeks)."""
+
+    version: dict[str, Any]
+    codes: list[str]
+    weeks: list[dt.date]
+    mean: FloatArray
+
+
+def adjusted_forecast(conn: StoreConnection, version_id: int | None = None) -> AdjustedForecast:
+    """Statistical forecast plus every adjustment, for planning (newest version by default)."""
+    version = _version(conn, version_id)
+    codes, weeks, forecast = _stored_forecast(store.values(conn, version["id"]))
+    rows = store.adjustments(conn, weeks[0], weeks[-1]) if weeks else []
+    mean = adjusted(forecast.mean, codes, weeks, _adjustments(rows))
+    return AdjustedForecast(version, codes, weeks, mean)
+
+
+def forecast_table(
+    url: str, version_id: int | None = None, unit: str | None = None
+) -> ForecastTable:
+    """Statistical and adjusted forecast of a version for ``unit``'s subtree, rolled up."""
+    with transaction(url) as conn:
+        version = _version(conn, version_id)
+        values = store.values(conn, version["id"])
+        tree = OrgTree(repo.load_org_units(conn))
+        units = {p.code: p.unit_code for p in repo.load_planning_objects(conn)}
+        codes, weeks, forecast = _stored_forecast(values)
+        stored = store.rollups(conn, version["id"])
+        rows = store.adjustments(conn, weeks[0], weeks[-1]) if weeks else []
+    adjustments = _adjustments(rows)
     fitted = adjusted(forecast.mean, codes, weeks, adjustments)
     scope = unit or (tree.root.code if tree.root else "")
     if unit is not None and unit not in tree:

@@ -1,0 +1,102 @@
+"""Production need, capacity and balancing through the store, checked by hand.
+
+The small region of tests/helpers.py: ORT-NB (new visits, 30 physician minutes) flows
+into ORT-HOFT (hip operations: 120 physician minutes, 150 theatre minutes, 3.2 bed-days)
+with ratio 0.35 after 6 weeks. History: 20 referrals a week to ORT-NB through 2025, all
+booked and performed, nobody removed, so the naive forecast is 20 a week and every share
+estimated from history is 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import write, write_master
+from pks.core.calendar import IsoWeek, working_days
+from pks.core.organisation import OrgLevel
+from pks.services.errors import UserError
+from pks.services.forecasting import run_forecast
+from pks.services.imports import import_files
+from pks.services.planning import balance_report, capacity_report, need_report
+
+
+def _history(tmp_path: Path, snapshot: str = "") -> list[Path]:
+    rows = ["iso_week,planning_object_code,measure,count"]
+    for week in range(1, 53):
+        for measure in ("inflow", "booked", "performed"):
+            rows.append(f"2025-W{week:02d},ORT-NB,{measure},20")
+        rows.append(f"2025-W{week:02d},ORT-NB,removed,0")
+    files = [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")]
+    if snapshot:
+        files.append(write(tmp_path, "waiting_list.csv", snapshot))
+    return files
+
+
+@pytest.fixture
+def planned(db_url: str, tmp_path: Path) -> str:
+    snapshot = "snapshot_date,planning_object_code,weeks_waited,count\n" + "".join(
+        f"2025-12-29,ORT-NB,{w},10\n" for w in range(20)
+    )
+    import_files(db_url, write_master(tmp_path))
+    import_files(db_url, _history(tmp_path, snapshot))
+    run_forecast(db_url, horizon=52, method="naive")
+    return db_url
+
+
+def test_need_follows_flow_and_target(planned: str) -> None:
+    """Without a target ORT-NB needs 20 a week (52 weeks = 1,040). ORT-HOFT's demand is
+    0.35 × 20 = 7 a week from week 7 on (46 weeks = 322); it has no history, so the default
+    removal share 15.5 % applies: 322 × 0.845 = 272.09. The queue (200 waiting, bands 0–19) halved by the
+    end of 2026-W10 (week index 9): 100 more new visits spread over 10 weeks = 10 a week."""
+    report = need_report(planned, None, None)
+    rows = {r["planning_object"]: r for r in report["objects"]}
+    assert report["weeks"][0] == "2026-W01"
+    assert rows["ORT-NB"]["need_without_target"] == pytest.approx(1040)
+    assert rows["ORT-HOFT"]["demand"] == pytest.approx(322)
+    assert rows["ORT-HOFT"]["need_without_target"] == pytest.approx(272.1)
+    assert rows["ORT-NB"]["removal_share"] == 0
+    halved = need_report(planned, None, "2026-03-08:halve")
+    nb = next(r for r in halved["objects"] if r["planning_object"] == "ORT-NB")
+    assert nb["need_with_target"] == pytest.approx(1140)
+    assert nb["weekly_with_target"][:10] == [30.0] * 10 and nb["weekly_with_target"][10] == 20.0
+    assert nb["queue_allowed"] == pytest.approx(100)
+
+
+def test_capacity_need_and_limiting_resource(planned: str) -> None:
+    """Physicians: 6 FTE × 40 h × 0.8 × 0.9 = 172.8 h a normal week, × working days ÷ 5.
+    Need in week 8 (index 7): ORT-HOFT performs 7 × 0.845 = 5.915, booked ÷ (1 − 0.04 − 0.03)
+    default no-show and cancellation = 6.3602; physicians 20 × 0.5 h + 6.3602 × 2 h = 22.72 h.
+    Beds: 12 × 168 = 2,016 h; need 6.3602 × 3.2 × 24 = 488.5 h. Nothing is limiting."""
+    report = capacity_report(planned, None, None, OrgLevel.CLINIC, "week")
+    res = {r["resource"]: r for r in report["resources"]}
+    week = IsoWeek(2026, 8)
+    assert res["ORT-LAK"]["available"][7] == pytest.approx(172.8 * working_days(week) / 5, abs=0.05)
+    assert res["ORT-LAK"]["need"][7] == pytest.approx(10 + 2 * 5.915 / 0.93, abs=0.05)
+    assert res["ORT-VP"]["need"][7] == pytest.approx(5.915 / 0.93 * 3.2 * 24, abs=0.05)
+    assert res["ORT-VP"]["available"][7] == pytest.approx(2016)
+    assert report["limiting"] == []
+
+
+def test_unknown_unit_and_bad_target_are_user_errors(planned: str) -> None:
+    with pytest.raises(UserError, match="unknown unit 'NOPE'"):
+        need_report(planned, "NOPE", None)
+    with pytest.raises(UserError, match="expected DATE:RULE"):
+        need_report(planned, None, "soon:halve")
+    with pytest.raises(UserError, match="max90d, max13w, own, halve"):
+        need_report(planned, None, "2026-06-01:fast")
+
+
+def test_balance_json_contract(planned: str) -> None:
+    """With ample capacity the plan is feasible without measures: every resource-week has
+    need ≤ available, and the check covers 3 resources × 52 weeks."""
+    report = balance_report(planned, OrgLevel.CLINIC, "ORT", None)
+    assert report["feasible"] is True
+    assert len(report["capacity_check"]) == 3 * 52
+    for row in report["capacity_check"]:
+        assert row["need"] <= row["available_after_measures"] + 1e-6
+    assert report["total_cost"] == pytest.approx(sum(m["cost"] for m in report["measures"]))
+    goals = {g["planning_object"]: g for g in report["goals"]}
+    assert np.isclose(goals["ORT-NB"]["total"], 1040, atol=0.5)
