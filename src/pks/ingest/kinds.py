@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from pks.core.improvements import ImprovementStatus
 from pks.core.measures import Measure
 from pks.core.organisation import OrgLevel
 from pks.core.planning_objects import CareType, ContactType, FlowStep, ProviderCategory, Setting
@@ -49,6 +50,9 @@ class Column:
     max_length: int | None = None
     vocabulary: type[Vocabulary] | None = None
     ref: Ref | None = None
+    not_before: str | None = None
+    """For a date or week column: the column of the same row it must not precede
+    (``last_week`` not before ``first_week``)."""
 
     def expected(self) -> str:
         """What a valid value looks like, for error messages."""
@@ -246,6 +250,33 @@ KINDS: tuple[FileKind, ...] = (
             _amount("amount_sek"),
         ),
         key=("unit_code", "year"),
+        order=3,
+    ),
+    FileKind(
+        "improvements",
+        (
+            _code("unit_code", Ref.ORG_UNIT),
+            _code("resource_code", Ref.RESOURCE),
+            Column("first_week", ColumnType.ISO_WEEK),
+            Column("last_week", ColumnType.ISO_WEEK, not_before="first_week"),
+            _amount("hours_per_week"),
+            _enum("status", ImprovementStatus),
+            Column("description", max_length=200),
+        ),
+        key=("resource_code", "first_week", "description"),
+        order=3,
+    ),
+    # A schedule is a plan (order 3, like master data): future dates within the planning
+    # calendar are accepted, where outcome kinds (order 4) stop at today.
+    FileKind(
+        "schedule",
+        (
+            Column("date", ColumnType.DATE),
+            _code("resource_code", Ref.RESOURCE),
+            _amount("hours_booked"),
+            Column("note", required=False),
+        ),
+        key=("date", "resource_code"),
         order=3,
     ),
     FileKind(

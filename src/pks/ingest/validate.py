@@ -183,6 +183,17 @@ def _value_checks(kind: FileKind, frame: pl.DataFrame, problems: Problems) -> No
                 pl.lit(f"longer than {column.max_length} characters"),
                 expected,
             )
+        if column.not_before is not None:
+            problems.add_rows(
+                frame,
+                value < pl.col(column.not_before),
+                column.name,
+                order,
+                echo(column.name + TEXT)
+                + pl.lit(f" is before {column.not_before} ")
+                + echo(column.not_before + TEXT),
+                f"the same as {column.not_before} or later",
+            )
 
 
 def _not_a(column: Column) -> str:
@@ -255,8 +266,10 @@ def _date_checks(
         day = pl.col(column.name).cast(pl.Date)
         last = min(bounds.last_day, bounds.today) if outcome else bounds.last_day
         expected = f"a date from {bounds.first_day} to {last}"
+        # Only outcome can lie "in the future"; plans and master data may, up to the
+        # calendar's end, so beyond it they are outside the planning calendar.
         where = (
-            pl.when(day > bounds.today)
+            pl.when(pl.lit(outcome) & (day > bounds.today))
             .then(pl.lit(" is in the future"))
             .otherwise(pl.lit(" is outside the planning calendar"))
         )

@@ -176,6 +176,35 @@ def write_budget(ctx: WriteContext, frame: pl.DataFrame) -> str:
     return _sync_sentence("budgets", repo.sync_rows(ctx.conn, "budget", ("unit_id", "year"), rows))
 
 
+def write_improvements(ctx: WriteContext, frame: pl.DataFrame) -> str:
+    units, res = ctx.ids("org_unit"), ctx.ids("resource")
+    rows = frame.select(
+        _map("resource_code", res).alias("resource_id"),
+        "first_week",
+        "description",
+        _map("unit_code", units).alias("unit_id"),
+        "last_week",
+        "hours_per_week",
+        "status",
+    ).to_dicts()
+    key = ("resource_id", "first_week", "description")
+    return _sync_sentence("improvements", repo.sync_rows(ctx.conn, "improvement", key, rows))
+
+
+def write_schedule(ctx: WriteContext, frame: pl.DataFrame) -> str:
+    res = ctx.ids("resource")
+    rows = frame.select(
+        pl.col("date").alias("day"),
+        _map("resource_code", res).alias("resource_id"),
+        "hours_booked",
+        pl.col("note").fill_null(""),
+    )
+    first, last = rows.get_column("day").min(), rows.get_column("day").max()
+    assert isinstance(first, dt.date) and isinstance(last, dt.date)
+    result = repo.sync_rows(ctx.conn, "schedule", ("day", "resource_id"), rows.to_dicts())
+    return _sync_sentence(f"schedule days {first} … {last}", result)
+
+
 # -- counts ----------------------------------------------------------------------------------
 
 
@@ -420,6 +449,8 @@ WRITERS: dict[str, Callable[[WriteContext, pl.DataFrame], str]] = {
     "costs": write_costs,
     "bought_care": write_bought_care,
     "budget": write_budget,
+    "improvements": write_improvements,
+    "schedule": write_schedule,
     "weekly": write_weekly,
     "daily": write_daily,
     "waiting_list": write_waiting_list,

@@ -185,6 +185,35 @@ class BudgetRow(Base):
     amount_sek: Mapped[float] = mapped_column(Float)
 
 
+class ImprovementRow(Base):
+    """An improvement (förbättring) that frees hours of a resource in every week from
+    ``first_week`` to ``last_week`` (Mondays); only realised ones count in balancing."""
+
+    __tablename__ = "improvement"
+    __table_args__ = (UniqueConstraint("resource_id", "first_week", "description"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"))
+    first_week: Mapped[dt.date] = mapped_column(Date)
+    last_week: Mapped[dt.date] = mapped_column(Date)
+    hours_per_week: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(ENUM)
+    description: Mapped[str] = mapped_column(String(200))
+
+
+class ScheduleRow(Base):
+    """Hours of a resource booked on one day (schema/bemanning): staff or room hours that a
+    day plan is checked against. A plan, so days may lie in the future."""
+
+    __tablename__ = "schedule"
+    __table_args__ = (UniqueConstraint("day", "resource_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"))
+    hours_booked: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class ImportBatchRow(Base):
     """One `pks import` run: when, which files, what it did (no row contents)."""
 
