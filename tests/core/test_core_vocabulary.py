@@ -7,7 +7,9 @@ import re
 import pytest
 
 from pks.core.forecast.adjust import AdjustmentCategory, AdjustmentKind
+from pks.core.improvements import ImprovementStatus
 from pks.core.measures import Measure
+from pks.core.need import TargetKind
 from pks.core.organisation import OrgLevel
 from pks.core.planning_objects import (
     CARE_GUARANTEE_DAYS,
@@ -33,6 +35,8 @@ ALL_VOCABULARIES: list[type[Vocabulary]] = [
     ResourceKind,
     AdjustmentKind,
     AdjustmentCategory,
+    ImprovementStatus,
+    TargetKind,
 ]
 ALL_MEMBERS = [(cls, member) for cls in ALL_VOCABULARIES for member in cls]
 

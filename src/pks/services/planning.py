@@ -70,7 +70,8 @@ class Target:
         return cls(date, rule.strip())
 
 
-def _need(inputs: PlanningInputs, target: Target | None) -> ProductionNeed:
+def need_of(inputs: PlanningInputs, target: Target | None) -> ProductionNeed:
+    """Production need of the loaded scope, with the target when one is given."""
     goal = None
     if target is not None:
         first = inputs.weeks[0].monday
@@ -99,7 +100,7 @@ def need_report(
 ) -> dict[str, Any]:
     """Production need per planning object over the horizon, without and with the target."""
     inputs = load_inputs(url, unit, horizon)
-    need = _need(inputs, Target.parse(target) if target else None)
+    need = need_of(inputs, Target.parse(target) if target else None)
     objects = []
     for i, o in enumerate(inputs.objects):
         objects.append(
@@ -141,7 +142,7 @@ def capacity_report(
     """Capacity need vs available per resource and week, utilisation and limiting resources
     per org node at ``level`` and ``period`` (week, month, quarter)."""
     inputs = load_inputs(url, unit, horizon)
-    need = _need(inputs, Target.parse(target) if target else None)
+    need = need_of(inputs, Target.parse(target) if target else None)
     hours = capacity_need(need.booking_with_target, inputs.usage)
     util = utilisation(hours, inputs.available)
     nodes = [inputs.node_at(r.unit_code, level) for r in inputs.resources]
@@ -281,7 +282,7 @@ def build_problem(
         postpone_room=room,
         buy_price=price,
         buy_limit=limit,
-        improvement_hours=np.zeros_like(inputs.available),
+        improvement_hours=inputs.improvements,
         add_options=_add_options(inputs),
         queue_backlog=np.where(elective, need.queue_today, 0.0),
         postponable=elective & (ranks > 0),
@@ -314,7 +315,7 @@ def balance_report(
 ) -> dict[str, Any]:
     """Balance the scope; the JSON contract of `pks plan balance` (see docs/planning.md)."""
     inputs = load_inputs(url, unit, horizon)
-    need = _need(inputs, Target.parse(target) if target else None)
+    need = need_of(inputs, Target.parse(target) if target else None)
     problem = build_problem(inputs, need, level)
     result = balance(problem)
     return _balance_json(inputs, need, problem, result, level, target)
@@ -330,7 +331,7 @@ def _balance_json(
 ) -> dict[str, Any]:
     weeks = problem.weeks
     budget = _budget_for(inputs)
-    measures = [
+    measures: list[dict[str, Any]] = [
         {
             "kind": m.kind,
             "detail": m.detail,
@@ -367,7 +368,7 @@ def _balance_json(
         "forecast_version": inputs.forecast_version,
         "target": target,
         "feasible": bool(result.feasible),
-        "total_cost": round(sum(m["cost"] for m in measures), 2),
+        "total_cost": round(sum(float(m["cost"]) for m in measures), 2),
         "budget": None if budget is None else round(budget, 0),
         "need_without_target": round(float(need.without_target.sum()), 1),
         "need_with_target": round(float(need.with_target.sum()), 1),

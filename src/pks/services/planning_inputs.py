@@ -18,6 +18,7 @@ from pks.core.calendar import IsoWeek
 from pks.core.capacity import WeekShares, available_capacity, usage_matrix
 from pks.core.economics import BoughtCarePrice, Budget, CostRate
 from pks.core.flows import FlowRatio
+from pks.core.improvements import improvement_hours
 from pks.core.measures import Measure
 from pks.core.need import NeedParameters, estimate_parameters
 from pks.core.organisation import OrgLevel, OrgTree
@@ -25,6 +26,7 @@ from pks.core.planning_objects import PlanningObject
 from pks.core.resources import Resource
 from pks.services.errors import UserError
 from pks.services.forecast_views import adjusted_forecast
+from pks.store import operations
 from pks.store import planning as store
 from pks.store import repositories as repo
 from pks.store.db import transaction
@@ -43,7 +45,8 @@ class PlanningInputs:
 
     ``inflow`` is the adjusted forecast (units/week) from forecast version
     ``forecast_version``; ``bands`` the newest waiting-list snapshot on or before the first
-    planned week (patients by whole weeks waited); ``available`` in hours per week.
+    planned week (patients by whole weeks waited); ``available`` in hours per week;
+    ``improvements`` the hours per resource-week freed by REALISED improvements only.
     """
 
     tree: OrgTree
@@ -59,6 +62,7 @@ class PlanningInputs:
     resources: list[Resource]
     usage: sp.csr_array
     available: FloatArray
+    improvements: FloatArray
     cost_rates: dict[str, CostRate]
     bought_care: list[BoughtCarePrice]
     budgets: list[Budget]
@@ -111,6 +115,7 @@ def load_inputs(url: str, unit: str | None = None, horizon: int = 52) -> Plannin
         bought = [b for b in store.load_bought_care(conn) if b.planning_object_code in set(codes)]
         budgets = [b for b in store.load_budgets(conn) if b.unit_code in inside]
         ratios = repo.load_flow_ratios(conn)
+        improvements = operations.load_improvements(conn)
     inflow = _inflow(codes, forecast.codes, forecast.mean, horizon)
     ancestors = {code: (code, *tree.ancestors(code)) for code in inside}
     around_the_clock = frozenset(o.unit_code for o in objects if o.is_acute)
@@ -131,6 +136,7 @@ def load_inputs(url: str, unit: str | None = None, horizon: int = 52) -> Plannin
         resources=resources,
         usage=usage_matrix(objects, resources, standards),
         available=available,
+        improvements=improvement_hours(improvements, [r.code for r in resources], weeks),
         cost_rates=costs,
         bought_care=bought,
         budgets=budgets,

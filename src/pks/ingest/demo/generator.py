@@ -21,6 +21,7 @@ from pks.ingest.demo.availability import Availability
 from pks.ingest.demo.bulk import write_bulk_events
 from pks.ingest.demo.catalog import Catalog, build_catalog
 from pks.ingest.demo.history import MEASURES, History, simulate
+from pks.ingest.demo.operations import improvement_rows, schedule_rows
 from pks.ingest.demo.quality import Corrections, inject_errors
 from pks.ingest.demo.region import CLINICS, DIVISION_CODE, org_units
 from pks.ingest.demo.resources import budget_rows, build_master
@@ -47,6 +48,16 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "mean_length_of_stay_days",
     ),
     "flow_ratios": ("from_code", "to_code", "ratio", "lag_weeks"),
+    "improvements": (
+        "unit_code",
+        "resource_code",
+        "first_week",
+        "last_week",
+        "hours_per_week",
+        "status",
+        "description",
+    ),
+    "schedule": ("date", "resource_code", "hours_booked", "note"),
     "resources": ("code", "name", "kind", "unit_code", "quantity", "hours_per_week"),
     "time_standards": ("planning_object_code", "resource_code", "minutes"),
     "staff": (
@@ -225,6 +236,8 @@ def generate_demo(
         "costs": master.costs,
         "bought_care": master.bought_care,
         "budget": budget_rows(master, years, rng_budget),
+        "improvements": improvement_rows(end_week),
+        "schedule": schedule_rows(end_week, master.resources, master.staff),
     }
     summary: dict[str, int] = {}
     batch1: list[Path] = []
