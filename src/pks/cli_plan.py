@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -184,3 +185,52 @@ def _print_balance(report: dict[str, Any]) -> None:
     out.print(table)
     for line in report["explanations"]:
         out.print(f"• {line}", markup=False)
+
+
+@plan_app.command("scenarios")
+def scenarios(
+    file: Annotated[
+        Path, typer.Argument(help="Scenario file (TOML, see docs/planning.md).")
+    ],
+    db: DbOption = None,
+    level: Annotated[
+        Level, typer.Option(help="region, hospital or clinic: where hours may move.")
+    ] = Level.clinic,
+    unit: UnitOption = None,
+    target: TargetOption = None,
+    horizon: HorizonOption = 52,
+    format: FormatOption = Format.text,
+) -> None:
+    """Compare scenarios side by side with the baseline (nuläge): production own and bought,
+    waiting list and waiting over 90 days at the horizon's end, cost of measures and of the
+    scenario's own changes (SEK).
+
+    Example scenario: two more operating days a week from week 10, buy 200 hip operations,
+    or a 5 % inflow rise — see docs/planning.md for the file format.
+    """
+    from pks.core.organisation import OrgLevel
+    from pks.services.scenarios import compare_scenarios
+
+    report = _run(
+        lambda: compare_scenarios(
+            url_of(db), file, OrgLevel(level.value), unit, target, horizon
+        )
+    )
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    table = Table(title=f"Scenarier {report['scope']} {report['weeks'][0]}–{report['weeks'][1]}")
+    table.add_column("Scenario")
+    for column in (
+        "I balans", "Egen produktion", "Köpt", "Väntande vid slut", "Väntat > 90 dagar",
+        "Åtgärdskostnad", "Scenariokostnad", "Totalt",
+    ):
+        table.add_column(column, justify="right")
+    for row in report["scenarios"]:
+        table.add_row(
+            row["name"], "ja" if row["feasible"] else "nej", f"{row['production_own']:.0f}",
+            f"{row['production_bought']:.0f}", f"{row['waiting_end']:.0f}",
+            f"{row['waiting_over_90d_end']:.0f}", _sek(row["measures_cost"]),
+            _sek(row["scenario_cost"]), _sek(row["total_cost"]),
+        )
+    out.print(table)
