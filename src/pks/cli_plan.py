@@ -234,3 +234,133 @@ def scenarios(
             _sek(row["scenario_cost"]), _sek(row["total_cost"]),
         )
     out.print(table)
+
+
+LevelOption = Annotated[
+    Level, typer.Option(help="region, hospital or clinic: where hours may move.")
+]
+
+
+@plan_app.command("production")
+def production(
+    db: DbOption = None,
+    level: LevelOption = Level.clinic,
+    unit: UnitOption = None,
+    target: TargetOption = None,
+    horizon: HorizonOption = 52,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", help="Write planning_object,unit,iso_week,planned to CSV."),
+    ] = None,
+    format: FormatOption = Format.text,
+) -> None:
+    """The production plan (produktionsplan): the balanced goals levelled per planning object
+    and ISO week (jämn produktion: week-to-week change ≤ 10 % of the normal level,
+    low-production weeks at most half a normal week, never more than two weeks behind)."""
+    from pks.core.organisation import OrgLevel
+    from pks.services.production_plan import plan_summary, production_plan, write_plan_csv
+
+    def call() -> dict[str, Any]:
+        plan = production_plan(url_of(db), OrgLevel(level.value), unit, target, horizon)
+        summary = plan_summary(plan)
+        if output is not None:
+            summary["rows_written"] = write_plan_csv(plan, output)
+        return summary
+
+    report = _run(call)
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    out.print(
+        f"Produktionsplan {report['scope']} {report['weeks'][0]}–{report['weeks'][-1]}: "
+        f"{report['total_planned']:.0f} enheter (mål {report['total_goals']:.0f})"
+    )
+    if report["note"]:
+        out.print(report["note"], markup=False)
+    if output is not None:
+        out.print(f"{report['rows_written']} rader skrivna till {output}")
+
+
+@plan_app.command("catalogue")
+def catalogue(
+    db: DbOption = None,
+    level: LevelOption = Level.clinic,
+    unit: UnitOption = None,
+    target: TargetOption = None,
+    horizon: HorizonOption = 52,
+    format: FormatOption = Format.text,
+) -> None:
+    """The care-service catalogue (vårdtjänstkatalog): per care service, who produces how
+    much, promised capacity per week, limits and expected waiting time in weeks."""
+    from pks.core.organisation import OrgLevel
+    from pks.services.production_plan import catalogue_report
+
+    rows = _run(
+        lambda: {
+            "rows": catalogue_report(url_of(db), OrgLevel(level.value), unit, target, horizon)
+        }
+    )["rows"]
+    if format is Format.json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table(title="Vårdtjänstkatalog")
+    for column in ("Vårdtjänst", "Enhet", "Planerat", "Utlovat/v", "Väntande", "Väntetid v"):
+        table.add_column(column)
+    for row in rows:
+        wait = row["expected_wait_weeks"]
+        table.add_row(
+            row["care_service_name"], row["unit_code"] or "totalt",
+            f"{row['planned_units']:.0f}", f"{row['promised_per_week']:.1f}",
+            f"{row['waiting']:.0f}", "–" if wait is None else f"{wait:.1f}",
+        )
+    out.print(table)
+
+
+@plan_app.command("days")
+def days(
+    unit: Annotated[str, typer.Option("--unit", help="Clinic (or unit) code.")],
+    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2027-W10.")],
+    db: DbOption = None,
+    target: TargetOption = None,
+    format: FormatOption = Format.text,
+) -> None:
+    """A week's plan per day (dagplan; Mon–Fri for elective care, holidays closed) and the
+    capacity it needs per resource and day (hours)."""
+    from pks.services.production_plan import days_report
+
+    report = _run(lambda: days_report(url_of(db), unit, week, target))
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    table = Table(title=f"Dagplan {unit} {report['week']}")
+    table.add_column("Resurs")
+    for day in report["days"]:
+        table.add_column(day[5:], justify="right")
+    for row in report["resources"]:
+        table.add_row(row["resource"], *(f"{h:.1f}" for h in row["hours"]))
+    out.print(table)
+    for message in report["unplaced"]:
+        out.print(message, markup=False)
+
+
+@plan_app.command("schedule-check")
+def schedule_check(
+    unit: Annotated[str, typer.Option("--unit", help="Clinic (or unit) code.")],
+    week: Annotated[str, typer.Option("--week", help="First ISO week to check.")],
+    weeks: Annotated[int, typer.Option(help="Number of weeks to check.")] = 1,
+    db: DbOption = None,
+    target: TargetOption = None,
+    format: FormatOption = Format.text,
+) -> None:
+    """Check the imported schedule (staff and rooms booked per day) against the day plan:
+    days that cannot deliver the plan (kapacitetsbrist) and days booked for nothing."""
+    from pks.services.production_plan import schedule_check_report
+
+    report = _run(lambda: schedule_check_report(url_of(db), unit, week, weeks, target))
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    if not report["flags"]:
+        out.print(f"Schemat för {unit} {report['first_day']}–{report['last_day']} räcker.")
+    for flag in report["flags"]:
+        out.print(flag["message"], markup=False)

@@ -314,11 +314,28 @@ def balance_report(
     horizon: int = 52,
 ) -> dict[str, Any]:
     """Balance the scope; the JSON contract of `pks plan balance` (see docs/planning.md)."""
+    run = balanced(url, level, unit, target, horizon)
+    return _balance_json(run.inputs, run.need, run.problem, run.result, level, target)
+
+
+@dataclass(frozen=True)
+class BalancedRun:
+    """One balancing of a scope: what went in and what came out."""
+
+    inputs: PlanningInputs
+    need: ProductionNeed
+    problem: BalanceProblem
+    result: BalanceResult
+
+
+def balanced(
+    url: str, level: OrgLevel, unit: str | None, target: str | None, horizon: int = 52
+) -> BalancedRun:
+    """Load, compute need, build and solve the balancing problem of a scope."""
     inputs = load_inputs(url, unit, horizon)
     need = need_of(inputs, Target.parse(target) if target else None)
     problem = build_problem(inputs, need, level)
-    result = balance(problem)
-    return _balance_json(inputs, need, problem, result, level, target)
+    return BalancedRun(inputs, need, problem, balance(problem))
 
 
 def _balance_json(
