@@ -1,0 +1,60 @@
+"""`pks plan …` on the small test region (tests/helpers.py) through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from helpers import write, write_master
+from pks.cli import app
+from pks.services.forecasting import run_forecast
+from pks.services.imports import import_files
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store(sqlite_url: str, tmp_path: Path) -> str:
+    rows = ["iso_week,planning_object_code,measure,count"]
+    for week in range(1, 53):
+        for measure in ("inflow", "booked", "performed"):
+            rows.append(f"2025-W{week:02d},ORT-NB,{measure},20")
+    import_files(sqlite_url, write_master(tmp_path))
+    import_files(sqlite_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
+    run_forecast(sqlite_url, horizon=52, method="naive")
+    return sqlite_url
+
+
+def test_need_json_has_both_totals(store: str) -> None:
+    """No waiting list is stored, so a target changes nothing: with = without."""
+    result = runner.invoke(
+        app, ["plan", "need", "--db", store, "--target", "2026-06-30:max90d", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    nb = next(r for r in report["objects"] if r["planning_object"] == "ORT-NB")
+    assert nb["need_without_target"] == pytest.approx(1040)
+    assert report["total_with_target"] == report["total_without_target"]
+
+
+def test_capacity_text_lists_limiting_resources_header(store: str) -> None:
+    result = runner.invoke(app, ["plan", "capacity", "--db", store, "--period", "quarter"])
+    assert result.exit_code == 0, result.output
+    assert "Begränsande kapaciteter" in result.stdout
+
+
+def test_bad_target_is_exit_2_without_traceback(store: str) -> None:
+    result = runner.invoke(app, ["plan", "balance", "--db", store, "--target", "2026-06-30:soon"])
+    assert result.exit_code == 2
+    assert "pks plan: --target: unknown waiting-list rule 'soon'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_bad_period_and_missing_forecast(sqlite_url: str, tmp_path: Path) -> None:
+    import_files(sqlite_url, write_master(tmp_path))
+    result = runner.invoke(app, ["plan", "need", "--db", sqlite_url])
+    assert result.exit_code == 2
+    assert "no forecast is stored yet: run pks forecast first" in result.stderr
