@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from pks.core.day_plan import ScheduleIssue
 from pks.core.forecast.adjust import AdjustmentCategory, AdjustmentKind
 from pks.core.improvements import ImprovementStatus
 from pks.core.measures import Measure
@@ -37,6 +38,7 @@ ALL_VOCABULARIES: list[type[Vocabulary]] = [
     AdjustmentCategory,
     ImprovementStatus,
     TargetKind,
+    ScheduleIssue,
 ]
 ALL_MEMBERS = [(cls, member) for cls in ALL_VOCABULARIES for member in cls]
 

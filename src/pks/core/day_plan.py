@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ import numpy.typing as npt
 
 from pks.core.calendar import IsoWeek, is_public_holiday
 from pks.core.resources import TimeStandard
+from pks.core.vocabulary import Vocabulary, swedish_terms
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = float | Sequence[float] | Sequence[Sequence[float]] | npt.NDArray[Any]
@@ -190,19 +190,20 @@ def capacity_need_per_day(plan: DayPlan, usage: ArrayLike) -> FloatArray:
     return np.asarray(_usage(usage, plan).T @ plan.units, dtype=np.float64)
 
 
-class ScheduleIssue(StrEnum):
-    """What is wrong with a scheduled day.
-
-    A plain StrEnum, not a `Vocabulary`: it is output only, never parsed from a file.
-    """
+class ScheduleIssue(Vocabulary):
+    """What is wrong with a scheduled day: too little booked, or booked for nothing."""
 
     SHORT = "short"
     UNUSED = "unused"
 
-    @property
-    def swedish(self) -> str:
-        """The term a Swedish manager reads."""
-        return "kapacitetsbrist" if self is ScheduleIssue.SHORT else "oanvänd kapacitet"
+
+swedish_terms(
+    ScheduleIssue,
+    {
+        ScheduleIssue.SHORT: ("kapacitetsbrist",),
+        ScheduleIssue.UNUSED: ("oanvänd kapacitet",),
+    },
+)
 
 
 @dataclass(frozen=True, slots=True)
