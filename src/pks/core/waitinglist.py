@@ -137,7 +137,7 @@ English list at L = 9.57 λ that is 0.155 / 9.57."""
 EXACT_BELOW = 1.0
 """Fast draws use the normal approximation where the mean is at least this; exact below."""
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
 """Runs × objects × priorities per Monte Carlo chunk (front engine): large enough that
 NumPy's per-call overhead vanishes, small enough to stay in cache-friendly sizes."""
 
@@ -701,11 +701,14 @@ class _FrontChunk:
         self.snap_values = values.ravel()
         self.snap_index = index.ravel()
         self.list_len = counts[self.col].astype(np.int64)
-        # arrivals per row (row-major: gathers stay monotone), one spare column
-        self.new = np.zeros((rows, weeks + 1), np.float32)
+        # arrivals per week and row (a spare week for pointers one past the newest)
+        self.new = np.zeros((weeks + 1, rows), np.float32)
         self.new_flat = self.new.ravel()
-        self.base = self.row * (weeks + 1)
         self.debt = np.zeros(rows, np.float32)
+        # arrival cohort at pointer p: new_flat[p · rows + gather_offset], key p + key_offset
+        self.gather_offset = self.row - self.list_len * rows
+        self.key_offset = self.rowkey + bands - self.list_len
+        self.limit = self.list_len - 1  # pointer of the newest cohort, one more each week
         self.ptr = np.zeros(rows, np.int64)
         self.rem = values[0, self.col].copy()
         self.key = self.rowkey + np.where(self.list_len > 0, index[0, self.col], bands)
@@ -760,10 +763,12 @@ class _FrontChunk:
         reneged = expected + arrivals
         reneged -= entering
         scaled_new = entering / self.m_row
-        self.new[:, week] = scaled_new
+        self.new[week] = scaled_new
         self.scaled_total += scaled_new
         if self.unique_keys:
             self.dist_flat[self.rowkey + newest] = scaled_new
+        elif self.n_groups == 1:
+            self.dist[:, 0, newest] = scaled_new.reshape(priorities, runs, objects).sum(axis=(0, 2))
         else:
             self.dist[:, :, newest] = np.bincount(
                 self.group_of_row, weights=scaled_new, minlength=runs * self.n_groups
@@ -772,6 +777,7 @@ class _FrontChunk:
             fresh = (self.ptr - self.list_len) == week
             self.rem[fresh] = scaled_new[fresh]
         # 4. treatment, priority by priority
+        self.limit += 1
         mean_cap = np.broadcast_to(self.capacity32[week][None, :], (runs, objects))
         left = _poisson_like(np.ascontiguousarray(mean_cap), draws, bits, gen).ravel()
         capacity = left.copy()
@@ -806,31 +812,33 @@ class _FrontChunk:
         return total, per
 
     def _advance(
-        self, ptr: IntArray, col: IntArray, base: IntArray, list_len: IntArray, rowkey: IntArray
+        self, ptr: IntArray, where: slice | IntArray
     ) -> tuple[npt.NDArray[np.float32], IntArray]:
-        """Scaled size and dist key of the cohort at ``ptr`` (after the pointer moved).
+        """Scaled size and dist key of the cohort at ``ptr`` for the rows ``where`` (after
+        their pointers moved).
 
-        ``base`` is the row's offset in ``new_flat``. Arrival cohorts are gathered for every
-        row (a pointer one past the newest reads the spare column), then the few rows whose
-        front is still inside the snapshot are patched from the snapshot lists.
+        Arrival cohorts are gathered for every row (a pointer one past the newest reads the
+        spare week), then the few rows whose front is still inside the snapshot are
+        patched from the snapshot lists.
         """
-        arrival = ptr - list_len
-        in_snapshot = arrival < 0
+        in_snapshot = ptr < self.list_len[where]
         count = int(np.count_nonzero(in_snapshot))
-        if count == arrival.size:  # every front inside the snapshot (the first weeks)
-            at = ptr * self.n_columns + col
-            return self.snap_values.take(at), rowkey + self.snap_index.take(at)
-        inside = np.flatnonzero(in_snapshot) if count else in_snapshot[:0].nonzero()[0]
-        if inside.size:
-            np.maximum(arrival, 0, out=arrival)
-        value = self.new_flat.take(base + arrival)
-        arrival += rowkey
-        arrival += self.bands
-        if inside.size:
-            at = ptr[inside] * self.n_columns + col[inside]
-            value[inside] = self.snap_values.take(at)
-            arrival[inside] = rowkey[inside] + self.snap_index.take(at)
-        return value, arrival
+        if count == ptr.size:  # every front inside the snapshot (the first weeks)
+            at = ptr * self.n_columns + self.col[where]
+            return self.snap_values.take(at), self.rowkey[where] + self.snap_index.take(at)
+        index = ptr * self.n_rows
+        index += self.gather_offset[where]
+        key = ptr + self.key_offset[where]
+        if not count:
+            return self.new_flat.take(index), key
+        inside = np.flatnonzero(in_snapshot)
+        index[inside] = 0  # any valid position: patched below
+        value = self.new_flat.take(index)
+        rows = inside + where.start if isinstance(where, slice) else where[inside]
+        at = ptr[inside] * self.n_columns + self.col[rows]
+        value[inside] = self.snap_values.take(at)
+        key[inside] = self.rowkey[rows] + self.snap_index.take(at)
+        return value, key
 
     def _remove(self, key: IntArray, taken: npt.NDArray[np.float32]) -> None:
         if self.unique_keys:
@@ -850,9 +858,7 @@ class _FrontChunk:
         through the snapshot's thin tail of old bands, take more steps.
         """
         rem, ptr, key = self.rem[part], self.ptr[part], self.key[part]
-        col, base, list_len = self.col[part], self.base[part], self.list_len[part]
-        rowkey = self.rowkey[part]
-        limit = list_len + week  # pointer of the newest cohort
+        limit = self.limit[part]  # pointer of the newest cohort
         half = want.size // 2
         taken = np.minimum(rem, want)
         rem -= taken
@@ -866,7 +872,7 @@ class _FrontChunk:
             if moving < half:
                 break
             ptr += more
-            value, key[:] = self._advance(ptr, col, base, list_len, rowkey)
+            value, key[:] = self._advance(ptr, part)
             taken = np.minimum(value, want)
             taken *= more  # rows that did not move (list empty) take nothing
             want -= taken
@@ -875,9 +881,7 @@ class _FrontChunk:
         active = np.flatnonzero(more)
         while active.size:
             new_ptr = ptr[active] + 1
-            value, new_key = self._advance(
-                new_ptr, col[active], base[active], list_len[active], rowkey[active]
-            )
+            value, new_key = self._advance(new_ptr, active + part.start)
             w = want[active]
             taken = np.minimum(value, w)
             w -= taken
@@ -1036,7 +1040,14 @@ def project(
             f"object_bands for {runs} runs × {objects} objects × {weeks} weeks is too large "
             f"(limit {OBJECT_BAND_CELLS:,} cells); use the summed bands or fewer runs"
         )
-    summed, by_object, state = _simulate_bands(inp, 1, None, True)
+    if runs == 0:
+        summed, by_object, state = _simulate_bands(inp, 1, None, True)
+        monte_carlo = None
+    else:  # the deterministic projection runs beside the Monte Carlo chunks
+        with ThreadPoolExecutor(1) as side:
+            deterministic = side.submit(_simulate_bands, inp, 1, None, True)
+            monte_carlo = _monte_carlo(inp, runs, seed, draws, engine, object_bands, threads)
+            summed, by_object, state = deterministic.result()
     assert by_object is not None
     objects_stats = _wait_stats({k: v[0] for k, v in by_object.items()}, inp.thresholds)
     total_stats = _wait_stats({k: v[0] for k, v in summed.items()}, inp.thresholds)
@@ -1049,9 +1060,9 @@ def project(
         total=total_stats,
         end_waiting=state[0][..., ::-1].copy(),
     )
-    if runs == 0:
+    if monte_carlo is None:
         return result
-    used, mc_total, mc_objects = _monte_carlo(inp, runs, seed, draws, engine, object_bands, threads)
+    used, mc_total, mc_objects = monte_carlo
     keys = _stat_keys(inp.thresholds)
     return Projection(
         weeks=weeks,
