@@ -76,8 +76,9 @@ def test_available_capacity_by_hand() -> None:
 
     2025-W18 holds 1 May (Thursday) → 4 working days: physician 43.2 h, theatre 2 × 45 × 4/5
     = 72 h, beds 10 × 168 = 1680 h (no holiday cut), 24/7 room 168 h (no cut).
-    2025-W28: the clinic ORT has a row 0.5 → physician 27 h, theatre 45 h, beds 840 h; the
-    theatre also has a closure row 0.5 → 22.5 h. 2026-W28 has no row: as last year 0.5
+    2025-W28: the clinic ORT has a row 0.5 → physician 27 h, theatre 45 h; the theatre also
+    has a closure row 0.5 → 22.5 h. Beds ignore the clinic's (staff) row; the ward ORT-AVD
+    closes a quarter of its beds → 1,260 h. 2026-W28 has no row: as last year 0.5
     (physician 27 h). 2026-W29: no row ever → the default summer share for day work; beds
     and the 24/7 room keep full capacity (they only follow calendar rows).
     """
@@ -85,13 +86,15 @@ def test_available_capacity_by_hand() -> None:
     rows = [
         Availability("ORT", "2025-W28", None, 0.5, True, "semester"),
         Availability("ORT-OP", "2025-W28", "ORT-OPSAL", 0.5, False, "ombyggnad"),
+        Availability("ORT-AVD", "2025-W28", None, 0.75, True, "sommarstängning"),
     ]
     weeks = [IsoWeek(2025, 18), IsoWeek(2025, 28), IsoWeek(2026, 28), IsoWeek(2026, 29)]
     shares = WeekShares(rows, ANCESTORS)
     avail = available_capacity(RESOURCES, staff, weeks, shares)
     np.testing.assert_allclose(avail[0], [43.2, 27, 27, 54 * DEFAULT_SUMMER_SHARE])
     np.testing.assert_allclose(avail[1][:2], [72, 22.5])
-    np.testing.assert_allclose(avail[2], [1680, 840, 840, 1680])  # beds: no default summer cut
+    # beds follow only the ward's own rows (0.75 in W28, as last year in 2026) and no default
+    np.testing.assert_allclose(avail[2], [1680, 1260, 1260, 1680])
     np.testing.assert_allclose(avail[3], [168, 168, 168, 168])  # AKM has no rows: 24/7 stays
 
 

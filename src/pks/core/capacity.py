@@ -10,7 +10,8 @@ Available capacity (tillgänglig kapacitet) per resource and week:
   units, working days ÷ 5 (Swedish public holidays);
 - rooms and equipment: quantity × opening hours × share × working days ÷ 5 (rooms open
   around the clock, 168 h, ignore holidays);
-- beds: quantity × 168 h × share.
+- beds: quantity × 168 h × share, where only the ward's own calendar rows count (the
+  clinic's vacation rows are about staff, whose hours the nursing competences carry).
 
 The available share of a week comes from the imported calendar: the nearest unit up the
 org tree that has a row for that week (unit-wide), times a resource-specific row (a closed
@@ -119,13 +120,17 @@ class WeekShares:
                 self._resource[(row.unit_code, row.resource_code, label)] = row.available_share
         self._ancestors = ancestors
 
-    def unit_share(self, unit: str, week: IsoWeek, shifts: bool = False) -> float:
+    def unit_share(
+        self, unit: str, week: IsoWeek, shifts: bool = False, inherit: bool = True
+    ) -> float:
         """Share of the nearest unit up the tree with a row (or as last year, or default).
 
         ``shifts``: the resource works around the clock (beds, emergency rooms and staff),
         so the default low-production cut does not apply; only calendar rows do.
+        ``inherit`` False: only the unit's own rows count (beds: a clinic's vacation rows
+        are about its staff; a ward that closes beds says so in its own rows).
         """
-        chain = self._ancestors.get(unit, (unit,))
+        chain = self._ancestors.get(unit, (unit,)) if inherit else (unit,)
         for code in chain:
             share = self._unit.get((code, str(week)))
             if share is not None:
@@ -189,9 +194,10 @@ def available_capacity(
         shifts = resource.kind is ResourceKind.BED or (
             (resource.hours_per_week or 0.0) >= HOURS_PER_WEEK_AROUND_THE_CLOCK
         )
+        bed = resource.kind is ResourceKind.BED
         share = np.array(
             [
-                shares.unit_share(resource.unit_code, w, shifts)
+                shares.unit_share(resource.unit_code, w, shifts, inherit=not bed)
                 * shares.resource_share(resource.unit_code, resource.code, w)
                 for w in weeks
             ]

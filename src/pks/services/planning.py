@@ -44,6 +44,12 @@ ROOM_EXTENSION_SHARE = 0.10
 WEEK_MOVE_SHARE = 0.10
 """Staff hours that can be shifted to another week (within ±4 weeks): 10 % of a week, by
 moving planned time off, training days or admin time. Rooms and beds cannot be shifted."""
+EXTRA_BEDS_SHARE = 0.10
+"""Extra staffed beds (överbeläggning avoided by opening beds) at most 10 % of the beds,
+at the bed's cost per hour, from 4 weeks ahead."""
+EXTRA_BEDS_LEAD_WEEKS = 4
+POSTPONE_SLACK_WEEKS = 4
+"""A patient may have production postponed only with at least 4 weeks left to the limit."""
 PHYSICIAN_NAMES = re.compile(r"läkare|physician|doctor", re.IGNORECASE)
 """Physician competences are specialty-bound: they are not moved between clinics."""
 
@@ -227,6 +233,10 @@ def _add_options(inputs: PlanningInputs) -> list[AddOption]:
         elif r.kind is ResourceKind.ROOM:
             options["overtime"][0][j] = rate.overtime_cost_per_hour
             options["overtime"][1][j] = ROOM_EXTENSION_SHARE * avail
+        elif r.kind is ResourceKind.BED:
+            options["extra_staff"][0][j] = rate.cost_per_hour
+            lead = ahead >= EXTRA_BEDS_LEAD_WEEKS
+            options["extra_staff"][1][j] = EXTRA_BEDS_SHARE * avail * lead
     return [AddOption(name, cost, limit) for name, (cost, limit) in options.items()]
 
 
@@ -234,6 +244,19 @@ def _priority_rank(priority: str) -> int:
     """P1 → 1 (most urgent) … P4 → 4; codes without a number (AKUT) → 0 = never postponed."""
     digits = re.findall(r"\d+", priority)
     return int(digits[0]) if digits else 0
+
+
+def _postpone_room(inputs: PlanningInputs, need: ProductionNeed) -> FloatArray:
+    """Units per object and week that may wait longer without anyone passing the maximum
+    wait: today's patients with at least POSTPONE_SLACK_WEEKS left before their priority's
+    limit (a postponed unit is one of them waiting longer), less the queue reduction the
+    target has already planned by that week."""
+    limit = np.array([last_band_within(float(o.max_wait_days)) for o in inputs.objects])
+    bands = np.arange(inputs.bands.shape[1])
+    slack = bands[None, :] <= (limit - POSTPONE_SLACK_WEEKS)[:, None]
+    patients = (inputs.bands * slack).sum(axis=1)
+    room = patients[:, None] - np.cumsum(need.reduction, axis=1)
+    return np.asarray(np.maximum(room, 0.0), dtype=np.float64)
 
 
 def build_problem(
@@ -250,10 +273,7 @@ def build_problem(
     n_obj, n_weeks = need.with_target.shape
     ranks = np.array([_priority_rank(o.priority) for o in inputs.objects])
     elective = np.array([not o.is_acute for o in inputs.objects])
-    weekly = need.without_target.mean(axis=1)
-    keep = np.array([last_band_within(float(o.max_wait_days)) + 1 for o in inputs.objects])
-    planned_queue = need.queue_today[:, None] - np.cumsum(need.reduction, axis=1)
-    room = np.maximum(keep[:, None] * weekly[:, None] - planned_queue, 0.0)
+    room = _postpone_room(inputs, need)
     room = np.where((elective & (ranks > 0))[:, None], room, 0.0)
     price = np.full(n_obj, np.inf)
     limit = np.zeros((n_obj, n_weeks))

@@ -61,6 +61,8 @@ EQUIPMENT: dict[str, str] = {
     "FAKO": "Fakoemulsifieringsmaskin",
     "AUDIO": "Audiometer",
 }
+BED_DAY_COST = 10_800.0
+"""SEK to staff one extra bed for a day (vårddygn: nursing staff, not the ward's fixed cost)."""
 ROOM_UTILISATION = 0.85  # planned share of opening hours that rooms are in use
 BED_OCCUPANCY = 0.90  # planned bed occupancy
 DAY_UNITS = ("MOT", "OP", "LAB", "END")  # 40-hour weeks; others work shifts (38.25)
@@ -198,7 +200,7 @@ def build_master(
         quantity = ""
         opening = ""
         if use.kind == "bed":
-            cover = 0.85 if "VPL" in clinic.short_of else 1.0
+            cover = 0.93 if "VPL" in clinic.short_of else 1.0
             quantity = str(max(2, math.ceil(usage[code] / 7.0 / BED_OCCUPANCY * cover)))
             opening = "168"
         elif use.kind in ("room", "equipment"):
@@ -215,6 +217,8 @@ def build_master(
         elif use.kind == "room":
             room_cost = next(r[3] for r in ROOMS.values() if r[0] == suffix)
             master.costs.append([code, _fmt(room_cost), "", ""])
+        elif use.kind == "bed":  # staffing one more bed: a bed-day's nursing cost ÷ 24 h
+            master.costs.append([code, _fmt(BED_DAY_COST / 24.0), "", ""])
     annual: dict[str, float] = defaultdict(float)
     for (unit, comp), need in sorted(staff_need.items()):
         clinic = clinics[unit.split("-", 1)[0]]
