@@ -270,7 +270,10 @@ def project_command(
     output: Annotated[Path | None, typer.Option(help="Output CSV (default: stdout).")] = None,
     policy: Annotated[
         str,
-        typer.Option(help="longest-first, fifo, or history (needs --profile)."),
+        typer.Option(
+            help="longest-first, fifo, or history (needs --profile); Swedish terms too, "
+            "e.g. 'längst väntande först'."
+        ),
     ] = "longest-first",
     profile: Annotated[
         Path | None,
@@ -318,7 +321,7 @@ def project_command(
     from pks.core.waitinglist import Policy, project_one
 
     try:
-        chosen = Policy(policy.strip().lower())
+        chosen = Policy.parse(policy.replace("-", "_"))
     except ValueError:
         fail([f"pks waitinglist project: --policy {policy!r}: use longest-first, fifo or history"])
     if runs < 0:
@@ -366,7 +369,7 @@ def project_command(
     frame.write_csv(output)
     out.print(
         f"Wrote {frame.height} weeks to {output} (renege rate {rate:.4f} per patient per week, "
-        f"{how}; policy {chosen.value}"
+        f"{how}; policy {chosen.value.replace('_', '-')}"
         + (f"; {runs} Monte Carlo runs, seed {seed})." if runs else ")."),
         soft_wrap=True,
     )

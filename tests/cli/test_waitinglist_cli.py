@@ -109,6 +109,13 @@ def test_all_columns_history_policy_and_auto_rate(tmp_path: Path) -> None:
         assert name in header
 
 
+def test_policy_by_its_swedish_term(tmp_path: Path) -> None:
+    english = runner.invoke(app, [*_files(tmp_path), "--policy", "fifo"])
+    swedish = runner.invoke(app, [*_files(tmp_path), "--policy", "först in först ut"])
+    assert english.exit_code == 0 == swedish.exit_code
+    assert english.stdout == swedish.stdout
+
+
 def test_bad_snapshot_is_reported_by_file_row_and_column(tmp_path: Path) -> None:
     snapshot = "weeks_waited,count\n0,10\n1,-2\nx,3\n1,4\n"
     result = runner.invoke(app, _files(tmp_path, snapshot))

@@ -70,6 +70,18 @@ def test_priorities_longest_first_against_fifo_by_hand() -> None:
     assert first.total.waiting_over[3][0] == 5 and fifo.total.waiting_over[3][0] == 1
 
 
+def test_policy_names_in_english_and_swedish() -> None:
+    """The codes, the CLI's spelling and the Swedish terms name the same policies."""
+    assert Policy.parse("längst väntande först") is Policy.LONGEST_FIRST
+    assert Policy.parse("först in först ut") is Policy.FIFO
+    assert Policy.LONGEST_FIRST.swedish == "längst väntande först"
+    hand = project_one([10, 6, 4], [5], [8], policy="longest-first")
+    swedish = project_one([10, 6, 4], [5], [8], policy="längst väntande först")
+    np.testing.assert_array_equal(hand.end_waiting, swedish.end_waiting)
+    with pytest.raises(ValueError, match="longest_first"):
+        project_one([1.0], [1.0], [1.0], policy="random")
+
+
 def test_history_profile_by_hand() -> None:
     """Bands 0–2 hold 10 each; no inflow; profile weights band 0: 0, band 1: 1, band 2: 2,
     bands ≥ 3 (last entry): 0. After ageing bands 1, 2, 3 hold 10 each.

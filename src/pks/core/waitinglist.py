@@ -24,8 +24,9 @@ One week, in this order (the snapshot is the list at the end of week 0):
 3. Inflow enters band 0.
 4. Treatment takes ``capacity`` patients, or fewer if fewer wait, by policy:
 
-   - ``longest-first``: within a planning object the most urgent priority first
-     (priority 0 = most urgent) and within a priority the longest waiters first;
+   - ``longest_first`` (the CLI's ``longest-first``): within a planning object the most
+     urgent priority first (priority 0 = most urgent), within a priority the longest
+     waiters first;
    - ``fifo``: the longest waiters first across all priorities (priority only breaks ties
      within a band). With one priority it is the same as longest-first; with several,
      longest-first lets urgent patients overtake and fifo does not, so fifo holds the
@@ -98,13 +99,14 @@ import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import cache
 from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+
+from pks.core.vocabulary import Vocabulary, swedish_terms
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -156,12 +158,22 @@ Draws = Literal["fast", "exact", "mean"]
 Engine = Literal["auto", "front", "bands"]
 
 
-class Policy(StrEnum):
+class Policy(Vocabulary):
     """Which waiting patients a week's capacity treats (see the module docstring)."""
 
-    LONGEST_FIRST = "longest-first"
+    LONGEST_FIRST = "longest_first"
     FIFO = "fifo"
     HISTORY = "history"
+
+
+swedish_terms(
+    Policy,
+    {
+        Policy.LONGEST_FIRST: ("längst väntande först", "prioritet och väntetid"),
+        Policy.FIFO: ("först in först ut", "först in, först ut"),
+        Policy.HISTORY: ("som historiken visar", "historisk fördelning"),
+    },
+)
 
 
 STAT_NAMES: tuple[str, ...] = (
@@ -315,7 +327,7 @@ def _inputs(
         ) from None
     if not np.all((rate >= 0) & (rate < 1)):
         raise ValueError("renege_rate is a fraction per patient per week: 0 ≤ rate < 1")
-    chosen = Policy(policy)
+    chosen = policy if isinstance(policy, Policy) else Policy.parse(policy.replace("-", "_"))
     profile: FloatArray | None = None
     if chosen is Policy.HISTORY:
         if removal_profile is None:
@@ -1043,7 +1055,8 @@ def project(
         (priority 0 = most urgent).
     inflow: [objects, priorities, weeks] new patients per week.
     capacity: [objects, weeks] patients that can be treated per week (all priorities).
-    policy: longest-first, fifo or history (``removal_profile``: [bands] or
+    policy: longest_first, fifo or history (or their Swedish terms, e.g. "längst väntande
+        först"; "longest-first" too) (``removal_profile``: [bands] or
         [objects, bands] weights of treated patients by weeks waited; last entry = tail).
     renege_rate: fraction of waiting patients leaving untreated per week; a scalar,
         [objects] or [objects, priorities] (see ``estimate_renege_rate``).
