@@ -24,6 +24,7 @@ from pks.core.planning_objects import (
 )
 from pks.core.resources import ResourceKind
 from pks.core.vocabulary import Vocabulary, _swedish_terms, swedish_terms
+from pks.core.waitinglist import Policy
 
 ALL_VOCABULARIES: list[type[Vocabulary]] = [
     OrgLevel,
@@ -39,6 +40,7 @@ ALL_VOCABULARIES: list[type[Vocabulary]] = [
     ImprovementStatus,
     TargetKind,
     ScheduleIssue,
+    Policy,
 ]
 ALL_MEMBERS = [(cls, member) for cls in ALL_VOCABULARIES for member in cls]
 
