@@ -49,8 +49,8 @@ def planned(db_url: str, tmp_path: Path) -> str:
 def test_need_follows_flow_and_target(planned: str) -> None:
     """Without a target ORT-NB needs 20 a week (52 weeks = 1,040). ORT-HOFT's demand is
     0.35 × 20 = 7 a week from week 7 on (46 weeks = 322); it has no history, so the default
-    removal share 15.5 % applies: 322 × 0.845 = 272.09. The queue (200 waiting, bands 0–19) halved by the
-    end of 2026-W10 (week index 9): 100 more new visits spread over 10 weeks = 10 a week."""
+    removal share 15.5 % applies: 322 × 0.845 = 272.09. The queue (200 waiting, bands 0–19)
+    halved by the end of 2026-W10 (week index 9): 100 more new visits spread over 10 weeks = 10 a week."""
     report = need_report(planned, None, None)
     rows = {r["planning_object"]: r for r in report["objects"]}
     assert report["weeks"][0] == "2026-W01"
@@ -100,3 +100,40 @@ def test_balance_json_contract(planned: str) -> None:
     assert report["total_cost"] == pytest.approx(sum(m["cost"] for m in report["measures"]))
     goals = {g["planning_object"]: g for g in report["goals"]}
     assert np.isclose(goals["ORT-NB"]["total"], 1040, atol=0.5)
+
+
+def test_production_plan_keeps_the_goals_and_catalogue_lists_services(planned: str) -> None:
+    """Levelling moves volume between weeks but keeps each object's total; the catalogue
+    has a row per care service and unit plus a total per service."""
+    from pks.services.production_plan import catalogue_report, plan_summary, production_plan
+
+    plan = production_plan(planned, OrgLevel.CLINIC, "ORT", None)
+    summary = plan_summary(plan)
+    assert summary["total_planned"] == pytest.approx(summary["total_goals"], abs=0.5)
+    goals = plan.run.result.goals.sum(axis=1)
+    np.testing.assert_allclose(plan.plan.sum(axis=1), goals, atol=1e-3)
+    rows = catalogue_report(planned, OrgLevel.CLINIC, "ORT", None)
+    services = {(r["care_service_code"], r["unit_code"]) for r in rows}
+    assert ("HOFT", "ORT-OP") in services and ("HOFT", None) in services
+
+
+def test_schedule_check_flags_the_short_day(planned: str, tmp_path: Path) -> None:
+    """Physicians booked 30 h every weekday of 2026-W10 except Wednesday (1 h). The day plan
+    needs (ORT-NB week plan × 0.5 h + ORT-HOFT week plan × 2 h ÷ 0.93) ÷ 5 per weekday:
+    only Wednesday is short, by exactly that need − 1 h."""
+    from pks.services.production_plan import production_plan, schedule_check_report
+
+    days = [f"2026-03-{d:02d}" for d in range(2, 7)]
+    rows = "".join(f"{d},ORT-LAK,{1 if d == '2026-03-04' else 30}\n" for d in days)
+    header = "date,resource_code,hours_booked\n"
+    import_files(planned, [write(tmp_path, "schedule.csv", header + rows)])
+    report = schedule_check_report(planned, "ORT", "2026-W10")
+    assert [(f["kind"], f["day"]) for f in report["flags"]] == [("short", "2026-03-04")]
+    plan = production_plan(planned, OrgLevel.CLINIC, "ORT", None)
+    codes = plan.run.inputs.codes
+    week = 9  # 2026-W10
+    nb, hoft = plan.plan[codes.index("ORT-NB"), week], plan.plan[codes.index("ORT-HOFT"), week]
+    need = (nb * 0.5 + hoft * 2.0 / 0.93) / 5
+    flag = report["flags"][0]
+    assert flag["needed_hours"] == pytest.approx(need, abs=0.06)
+    assert flag["shortfall_hours"] == pytest.approx(need - 1, abs=0.06)

@@ -117,7 +117,10 @@ def catalogue_report(
     plan = production_plan(url, level, unit, target, horizon)
     inputs = plan.run.inputs
     rows = care_service_catalogue(
-        inputs.objects, plan.plan, plan.run.need.queue_today, plan.run.need.without_target
+        inputs.objects,
+        plan.plan,
+        plan.run.need.queue_today,
+        plan.run.need.without_target.mean(axis=1),
     )
     out = []
     for row in rows:
