@@ -50,7 +50,8 @@ def test_need_follows_flow_and_target(planned: str) -> None:
     """Without a target ORT-NB needs 20 a week (52 weeks = 1,040). ORT-HOFT's demand is
     0.35 × 20 = 7 a week from week 7 on (46 weeks = 322); it has no history, so the default
     removal share 15.5 % applies: 322 × 0.845 = 272.09. The queue (200 waiting, bands 0–19)
-    halved by the end of 2026-W10 (week index 9): 100 more new visits spread over 10 weeks = 10 a week."""
+    halved by the end of 2026-W10 (week index 9): 100 more new visits spread over 10 weeks =
+    10 a week."""
     report = need_report(planned, None, None)
     rows = {r["planning_object"]: r for r in report["objects"]}
     assert report["weeks"][0] == "2026-W01"
