@@ -407,6 +407,10 @@ def _balance_json(
         "feasible": bool(result.feasible),
         "total_cost": round(sum(float(m["cost"]) for m in measures), 2),
         "budget": None if budget is None else round(budget, 0),
+        "staff_cost": round(inputs.staff_cost, 0),
+        "cost_delta_vs_budget": None
+        if budget is None
+        else round(inputs.staff_cost + result.total_cost - budget, 0),
         "need_without_target": round(float(need.without_target.sum()), 1),
         "need_with_target": round(float(need.with_target.sum()), 1),
         "measures": measures,

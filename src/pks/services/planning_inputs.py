@@ -23,7 +23,7 @@ from pks.core.measures import Measure
 from pks.core.need import NeedParameters, estimate_parameters
 from pks.core.organisation import OrgLevel, OrgTree
 from pks.core.planning_objects import PlanningObject
-from pks.core.resources import Resource
+from pks.core.resources import Resource, StaffLine
 from pks.services.errors import UserError
 from pks.services.forecast_views import adjusted_forecast
 from pks.store import operations
@@ -66,6 +66,7 @@ class PlanningInputs:
     cost_rates: dict[str, CostRate]
     bought_care: list[BoughtCarePrice]
     budgets: list[Budget]
+    staff_cost: float = 0.0
 
     @property
     def codes(self) -> list[str]:
@@ -140,6 +141,18 @@ def load_inputs(url: str, unit: str | None = None, horizon: int = 52) -> Plannin
         cost_rates=costs,
         bought_care=bought,
         budgets=budgets,
+        staff_cost=_staff_cost(staff, costs, horizon),
+    )
+
+
+def _staff_cost(staff: list[StaffLine], costs: dict[str, CostRate], weeks: int) -> float:
+    """What the employed staff cost over the horizon (SEK): FTE × contracted hours × cost
+    per hour × weeks. Paid whether or not the hours are clinical, so it is the base the
+    measures add to when the plan is compared with the budget."""
+    return sum(
+        s.fte * s.hours_per_week * costs[s.competence_code].cost_per_hour * weeks
+        for s in staff
+        if s.competence_code in costs
     )
 
 
