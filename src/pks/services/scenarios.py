@@ -202,7 +202,7 @@ def run_scenario(
     projection = project(
         inputs.bands[:, None, :],
         need.demand[:, None, :],
-        own + all_bought,
+        np.maximum(own + all_bought, 0.0),
         renege_rate=_renege_rate(inputs, need),
     ).total
     buy_cost = sum(c.units * c.price_per_unit for c in scenario.buy)
