@@ -58,3 +58,23 @@ def test_bad_period_and_missing_forecast(sqlite_url: str, tmp_path: Path) -> Non
     result = runner.invoke(app, ["plan", "need", "--db", sqlite_url])
     assert result.exit_code == 2
     assert "no forecast is stored yet: run pks forecast first" in result.stderr
+
+
+def test_balance_json_on_stdout_is_pure_json(store: str) -> None:
+    """Run as a real process: nothing (no solver banner from C++) may precede the JSON, and
+    the contract's fields are there with need ≤ available after measures everywhere."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pks", "plan", "balance", "--db", store, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {"feasible", "total_cost", "measures", "capacity_check"} <= set(report)
+    assert all(
+        row["need"] <= row["available_after_measures"] + 1e-6 for row in report["capacity_check"]
+    )

@@ -33,6 +33,7 @@ from pks.core.balancing_model import (
     highs_lp,
     lookup,
 )
+from pks.core.lp import quiet_highs
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -69,8 +70,7 @@ class _ComponentSolution:
 
 
 def _highs(solver: str) -> Any:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("threads", 1)
     h.setOptionValue("solver", solver)
     return h

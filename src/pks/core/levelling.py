@@ -35,9 +35,9 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from highspy._core import _Highs
 
 from pks.core.calendar import IsoWeek, is_low_production_week, working_days
+from pks.core.lp import quiet_highs
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = float | Sequence[float] | Sequence[Sequence[float]] | npt.NDArray[Any]
@@ -343,11 +343,7 @@ def _solve(
     row_upper = np.zeros(n_rows)
     columns = np.arange(n_cols, dtype=np.int32)
     rows = np.arange(n_rows, dtype=np.int32)
-    # The core class, not highspy.Highs: that subclass enables callbacks in its constructor,
-    # which prints the HiGHS banner to stdout before output can be switched off, and a core
-    # function must not write to stdout (it would corrupt a CLI's JSON output).
-    highs = _Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = quiet_highs()  # no banner on stdout (see pks.core.lp)
     # Presolve only costs time on a model this small that is re-solved from a warm basis.
     highs.setOptionValue("presolve", "off")
     status = highs.passModel(
@@ -384,8 +380,7 @@ def _solve(
         else:
             row_lower[weeks] = row_upper[weeks] = prev[i]
         highs.changeColsBounds(n_cols, columns, col_lower, col_upper)
-        # changeRowsBounds exists in highspy 1.16 but is missing from its type stubs.
-        highs.changeRowsBounds(n_rows, rows, row_lower, row_upper)  # type: ignore[attr-defined]
+        highs.changeRowsBounds(n_rows, rows, row_lower, row_upper)
         highs.run()
         model_status = highs.getModelStatus()
         if model_status != highspy.HighsModelStatus.kOptimal:
