@@ -21,9 +21,7 @@ from pks.core.day_plan import (
     capacity_need_per_day,
     check_schedule,
     day_plan,
-    usage_matrix,
 )
-from pks.core.resources import TimeStandard
 
 W18 = IsoWeek(2025, 18)  # Mon 28 April … Sun 4 May; Thu 1 May is a holiday
 
@@ -110,17 +108,7 @@ def _week18() -> tuple[DayPlan, np.ndarray]:
     150 min of the room and 60 min of an orthopaedist; KNA 90 min of the room. Room need
     4 × 2.5 + 2 × 1.5 = 13 h a day; orthopaedist 4 h a day."""
     plan = day_plan([[16], [8]], [W18], ["HOFT", "KNA"])
-    usage = usage_matrix(
-        ["HOFT", "KNA"],
-        RESOURCES,
-        [
-            TimeStandard("HOFT", "SAL", 150),
-            TimeStandard("HOFT", "LAK", 60),
-            TimeStandard("KNA", "SAL", 90),
-            TimeStandard("KNA", "VP", None),  # a bed: not hours, and not in RESOURCES
-            TimeStandard("OTHER", "SAL", 30),  # another object: ignored
-        ],
-    )
+    usage = np.array([[1.0, 2.5], [0.0, 1.5]])  # hours per unit: rows HOFT, KNA; LAK, SAL
     return plan, usage
 
 

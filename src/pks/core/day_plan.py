@@ -25,7 +25,6 @@ import numpy as np
 import numpy.typing as npt
 
 from pks.core.calendar import IsoWeek, is_public_holiday
-from pks.core.resources import TimeStandard
 from pks.core.vocabulary import Vocabulary, swedish_terms
 
 FloatArray = npt.NDArray[np.float64]
@@ -151,27 +150,6 @@ def day_plan(
     result = units.reshape(objects, 7 * len(weeks))
     result.setflags(write=False)
     return DayPlan(tuple(object_codes), days, result, tuple(unplaced))
-
-
-def usage_matrix(
-    object_codes: Sequence[str],
-    resource_codes: Sequence[str],
-    standards: Iterable[TimeStandard],
-) -> FloatArray:
-    """P×R hours of each resource per unit of each planning object, from time standards.
-
-    Standards of other objects or resources are ignored; bed standards (minutes None) give
-    0 hours here, since beds are counted in bed-days via the mean length of stay.
-    """
-    rows = {code: i for i, code in enumerate(object_codes)}
-    cols = {code: j for j, code in enumerate(resource_codes)}
-    usage = np.zeros((len(object_codes), len(resource_codes)))
-    for standard in standards:
-        i = rows.get(standard.planning_object_code)
-        j = cols.get(standard.resource_code)
-        if i is not None and j is not None:
-            usage[i, j] += standard.hours_per_unit
-    return usage
 
 
 def _usage(usage: ArrayLike, plan: DayPlan) -> FloatArray:
