@@ -173,3 +173,17 @@ def test_need_with_target_never_below_without_and_sums_to_the_excess(
     excess = np.maximum(np.array(queue) * (1 - share), 0)
     inside = min(week + 1, 6) / (week + 1)
     np.testing.assert_allclose(need.reduction.sum(axis=1), excess * inside, rtol=1e-9, atol=1e-9)
+
+
+def test_follow_on_from_before_the_horizon() -> None:
+    """NB→OP ratio 0.5, lag 2. NB performed 10, 12, 14 in the three weeks before the plan.
+    OP week 0 follows NB two weeks earlier (12) → 6; week 1 ← 14 → 7; week 2 ← NB's planned
+    week 0 (20, nobody removed) → 10. A lag longer than the history adds nothing."""
+    inflow = np.array([[20.0, 20.0, 20.0, 20.0], [0.0] * 4])
+    before = np.array([[10.0, 12.0, 14.0], [0.0, 0.0, 0.0]])
+    ratios = [FlowRatio("NB", "OP", 0.5, 2)]
+    need = production_need(["NB", "OP"], inflow, ratios, params([0.0, 0.0]), before=before)
+    np.testing.assert_allclose(need.demand[1], [6, 7, 10, 10])
+    long = [FlowRatio("NB", "OP", 0.5, 5)]
+    far = production_need(["NB", "OP"], inflow, long, params([0.0, 0.0]), before=before)
+    np.testing.assert_allclose(far.demand[1], [0, 0, 5, 6])  # weeks −5, −4 unknown; −3 = 10

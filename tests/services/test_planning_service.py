@@ -48,16 +48,17 @@ def planned(db_url: str, tmp_path: Path) -> str:
 
 def test_need_follows_flow_and_target(planned: str) -> None:
     """Without a target ORT-NB needs 20 a week (52 weeks = 1,040). ORT-HOFT's demand is
-    0.35 × 20 = 7 a week from week 7 on (46 weeks = 322); it has no history, so the default
-    removal share 15.5 % applies: 322 × 0.845 = 272.09. The queue (200 waiting, bands 0–19)
+    0.35 × 20 = 7 a week, in the first 6 weeks from the new visits performed in 2025 (the
+    lag reaches before the plan), so 52 × 7 = 364; it has no history of its own, so the
+    default removal share 15.5 % applies: 364 × 0.845 = 307.58. The queue (200 waiting, bands 0–19)
     halved by the end of 2026-W10 (week index 9): 100 more new visits spread over 10 weeks =
     10 a week."""
     report = need_report(planned, None, None)
     rows = {r["planning_object"]: r for r in report["objects"]}
     assert report["weeks"][0] == "2026-W01"
     assert rows["ORT-NB"]["need_without_target"] == pytest.approx(1040)
-    assert rows["ORT-HOFT"]["demand"] == pytest.approx(322)
-    assert rows["ORT-HOFT"]["need_without_target"] == pytest.approx(272.1)
+    assert rows["ORT-HOFT"]["demand"] == pytest.approx(364)
+    assert rows["ORT-HOFT"]["need_without_target"] == pytest.approx(307.6)
     assert rows["ORT-NB"]["removal_share"] == 0
     halved = need_report(planned, None, "2026-03-08:halve")
     nb = next(r for r in halved["objects"] if r["planning_object"] == "ORT-NB")

@@ -205,14 +205,19 @@ def demand(
     inflow: FloatArray,
     ratios: Sequence[FlowRatio],
     removal: FloatArray,
+    before: FloatArray | None = None,
 ) -> FloatArray:
     """Demand per object and week (P×T): root inflow plus follow-on through the flow ratios.
 
     ``inflow`` is the forecast inflow (P×T, patients per week). Objects with incoming ratios
     take their demand from upstream *treated* volume (demand × (1 − removal)) ``lag`` weeks
-    earlier; their own inflow row is ignored. Follow-on that would arrive after the horizon
-    is dropped. Ratios that name objects outside ``codes`` are ignored (other clinics'
-    objects are planned where they belong).
+    earlier; their own inflow row is ignored. For the first ``lag`` weeks the upstream
+    volume lies before the horizon: ``before`` (P×L, performed per week in the L weeks before
+    week 0, the last column the week just before) supplies it, so an operation planned in
+    week 2 follows from the new visits actually made six weeks earlier. Without ``before``
+    those weeks get no follow-on. Follow-on that would arrive after the horizon is dropped.
+    Ratios that name objects outside ``codes`` are ignored (other clinics' objects are
+    planned where they belong).
     """
     index = {code: i for i, code in enumerate(codes)}
     inside = [r for r in ratios if r.from_code in index and r.to_code in index]
@@ -227,10 +232,14 @@ def demand(
             out[i] = inflow[i]
             continue
         for ratio in incoming[code]:
-            j = index[ratio.from_code]
-            if ratio.lag_weeks < weeks:
+            j, lag = index[ratio.from_code], ratio.lag_weeks
+            if lag < weeks:
                 treated = out[j] * (1.0 - removal[j])
-                out[i, ratio.lag_weeks :] += ratio.ratio * treated[: weeks - ratio.lag_weeks]
+                out[i, lag:] += ratio.ratio * treated[: weeks - lag]
+            if before is not None and lag > 0:
+                source = before.shape[1] - lag + np.arange(min(lag, weeks))
+                known = source >= 0  # lags longer than the history given add nothing
+                out[i, np.flatnonzero(known)] += ratio.ratio * before[j, source[known]]
     return out
 
 
@@ -301,11 +310,13 @@ def production_need(
     bands: FloatArray | None = None,
     target: WaitingListTarget | None = None,
     max_wait_days: Mapping[str, float] | None = None,
+    before: FloatArray | None = None,
 ) -> ProductionNeed:
     """Production need with and without a waiting-list target (see the module docstring).
 
     ``inflow`` P×T forecast inflow; ``bands`` P×B waiting patients by whole weeks waited
-    today (None = no waiting lists). A MAX_WAIT target whose value is 0 means "each object's
+    today (None = no waiting lists); ``before`` P×L performed per week before the horizon
+    (see `demand`). A MAX_WAIT target whose value is 0 means "each object's
     own maximum wait" from ``max_wait_days`` (code → days; the care guarantee by default).
     The reduction is spread evenly over weeks 0 … target week; a target beyond the horizon
     is spread over the whole horizon pro rata (only the share that falls inside is planned).
@@ -314,7 +325,7 @@ def production_need(
     if inflow.ndim != 2 or inflow.shape[0] != len(codes):
         raise ValueError(f"inflow must be {len(codes)} objects × weeks, got {inflow.shape}")
     weeks = inflow.shape[1]
-    d = demand(codes, inflow, ratios, params.removal)
+    d = demand(codes, inflow, ratios, params.removal, before)
     treated = d * (1.0 - params.removal)[:, None]
     queue_bands = np.zeros((len(codes), 1)) if bands is None else np.asarray(bands, float)
     today = queue_bands.sum(axis=1)

@@ -98,6 +98,7 @@ def need_of(inputs: PlanningInputs, target: Target | None) -> ProductionNeed:
         inputs.bands,
         goal,
         {o.code: float(o.max_wait_days) for o in inputs.objects},
+        inputs.before,
     )
 
 

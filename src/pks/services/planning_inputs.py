@@ -44,7 +44,9 @@ class PlanningInputs:
     """One scope's planning data: objects × weeks and resources × weeks, lined up.
 
     ``inflow`` is the adjusted forecast (units/week) from forecast version
-    ``forecast_version``; ``bands`` the newest waiting-list snapshot on or before the first
+    ``forecast_version``; ``before`` what each object performed (own and bought) in the
+    weeks before the plan, as long as the longest flow lag, so follow-on care starts at once;
+    ``bands`` the newest waiting-list snapshot on or before the first
     planned week (patients by whole weeks waited); ``available`` in hours per week;
     ``improvements`` the hours per resource-week freed by REALISED improvements only.
     """
@@ -57,6 +59,7 @@ class PlanningInputs:
     forecast_version: int
     ratios: list[FlowRatio]
     params: NeedParameters
+    before: FloatArray
     bands: FloatArray
     snapshot_date: dt.date | None
     resources: list[Resource]
@@ -116,6 +119,14 @@ def load_inputs(url: str, unit: str | None = None, horizon: int = 52) -> Plannin
         bought = [b for b in store.load_bought_care(conn) if b.planning_object_code in set(codes)]
         budgets = [b for b in store.load_budgets(conn) if b.unit_code in inside]
         ratios = repo.load_flow_ratios(conn)
+        lag = min(max((r.lag_weeks for r in ratios), default=0), HISTORY_WEEKS)
+        treated = store.weekly_totals(
+            conn,
+            codes,
+            (Measure.PERFORMED.value, Measure.BOUGHT.value),
+            first - dt.timedelta(weeks=lag),
+            first - dt.timedelta(days=1),
+        )
         improvements = operations.load_improvements(conn)
     inflow = _inflow(codes, forecast.codes, forecast.mean, horizon)
     ancestors = {code: (code, *tree.ancestors(code)) for code in inside}
@@ -132,6 +143,7 @@ def load_inputs(url: str, unit: str | None = None, horizon: int = 52) -> Plannin
         forecast_version=int(forecast.version["id"]),
         ratios=ratios,
         params=_parameters(codes, history),
+        before=_before(codes, treated, first, lag),
         bands=_bands(codes, snapshot),
         snapshot_date=snapshot_date,
         resources=resources,
@@ -187,6 +199,19 @@ def _parameters(codes: list[str], history: dict[tuple[str, str], float]) -> Need
         no_show=column(Measure.NO_SHOW),
         cancelled=column(Measure.CANCELLED),
     )
+
+
+def _before(
+    codes: list[str], treated: list[tuple[str, dt.date, float]], first: dt.date, lag: int
+) -> FloatArray:
+    """P×lag performed per week before ``first`` (oldest first; missing weeks count 0)."""
+    out = np.zeros((len(codes), lag))
+    row = {code: i for i, code in enumerate(codes)}
+    for code, monday, count in treated:
+        k = lag - (first - monday).days // 7
+        if 0 <= k < lag:
+            out[row[code], k] += count
+    return out
 
 
 def _bands(codes: list[str], snapshot: list[tuple[str, int, int]]) -> FloatArray:

@@ -52,7 +52,7 @@ def production_plan(
 ) -> ProductionPlan:
     """Balance the scope and level its goals (jämn produktion)."""
     run = balanced(url, level, unit, target, horizon)
-    goals = run.result.goals
+    goals = np.maximum(run.result.goals, 0.0)  # LP round-off can leave −1e-15
     acute = np.array([o.is_acute for o in run.inputs.objects])
     shares = np.tile(capacity_shares(run.inputs.weeks, LOW_PRODUCTION_SHARE), (len(acute), 1))
     shares[acute] = 1.0  # acute care is dimensioned, not levelled into summer dips

@@ -137,3 +137,22 @@ def measure_sums(
         .group_by(PO.c.code, t.c.measure)
     ).all()
     return {(code, measure): float(n) for code, measure, n in rows}
+
+
+def weekly_totals(
+    conn: Connection, codes: Sequence[str], measures: Sequence[str], first: dt.date, last: dt.date
+) -> list[tuple[str, dt.date, float]]:
+    """Weekly counts summed over ``measures`` per object and week in [first, last]."""
+    t = WeeklyCountRow.__table__
+    rows = conn.execute(
+        select(PO.c.code, t.c.week_start, func.sum(t.c.count))
+        .join(PO, t.c.planning_object_id == PO.c.id)
+        .where(
+            t.c.week_start >= first,
+            t.c.week_start <= last,
+            t.c.measure.in_(list(measures)),
+            PO.c.code.in_(list(codes)),
+        )
+        .group_by(PO.c.code, t.c.week_start)
+    ).all()
+    return [(code, week, float(n)) for code, week, n in rows]

@@ -2,8 +2,9 @@
 
 Improvements (förbättringsarbete): two realised ones that free hours where the region is
 short (orthopaedic theatre, ENT physicians) and one still planned, which balancing must
-not count. The schedule (bemanning/bokade resurser) books the orthopaedic clinic's staff
-and theatres per weekday for the first four planned weeks, at the normal level except a
+not count. The schedule (bemanning/bokade resurser) books the orthopaedic theatre team
+(surgeons, theatre and anaesthesia nurses) and theatres per day for the first four planned weeks (weekends on call for acute care),
+at the normal level except a
 Wednesday in the second week when half the theatre hours are booked (a theatre nurse
 course), so the schedule check has a day that cannot deliver the plan.
 """
@@ -18,6 +19,10 @@ SCHEDULE_CLINIC = "ORT"
 SCHEDULE_WEEKS = 4
 SHORT_DAY = (1, 2)  # (week offset, weekday): Wednesday of the second planned week
 SHORT_RESOURCE = "ORT-OPSAL"
+WEEKEND_SHARE = 0.2
+"""Saturday and Sunday each book a weekday's hours: the trauma lists run every day."""
+SCHEDULED = ("LAK", "OPSSK", "ANSSK", "OPSAL")
+"""The theatre team and its rooms are scheduled; wards and clinics are not in the demo."""
 
 
 def improvement_rows(end_week: tuple[int, int]) -> list[list[object]]:
@@ -35,16 +40,21 @@ def improvement_rows(end_week: tuple[int, int]) -> list[list[object]]:
     ]
 
 
+def _scheduled(code: str) -> bool:
+    clinic, _, suffix = code.partition("-")
+    return clinic == SCHEDULE_CLINIC and suffix in SCHEDULED
+
+
 def _weekly_hours(
     resources: list[list[object]], staff: list[list[object]]
 ) -> dict[str, float]:
     """Hours per normal week of the schedule clinic's competences and rooms."""
     hours: dict[str, float] = {}
     for code, _name, kind, _unit, quantity, opening in resources:
-        if str(code).startswith(f"{SCHEDULE_CLINIC}-") and kind == "room":
+        if _scheduled(str(code)) and kind == "room":
             hours[str(code)] = float(str(quantity)) * float(str(opening))
     for _unit, comp, fte, per_fte, clinical, absence in staff:
-        if str(comp).startswith(f"{SCHEDULE_CLINIC}-"):
+        if _scheduled(str(comp)):
             clinical_hours = (
                 float(str(fte)) * float(str(per_fte)) * float(str(clinical))
                 * (1.0 - float(str(absence)))
@@ -56,16 +66,17 @@ def _weekly_hours(
 def schedule_rows(
     end_week: tuple[int, int], resources: list[list[object]], staff: list[list[object]]
 ) -> list[list[object]]:
-    """Rows of ``schedule.csv``: booked hours per resource and weekday (Mon–Fri)."""
+    """Rows of ``schedule.csv``: booked hours per resource and day (weekends on call)."""
     rows: list[list[object]] = []
     start = IsoWeek(*end_week) + 1
     weekly = _weekly_hours(resources, staff)
     for offset in range(SCHEDULE_WEEKS):
         monday = (start + offset).monday
-        for weekday in range(5):
+        for weekday in range(7):
             day = monday + dt.timedelta(days=weekday)
             for code in sorted(weekly):
-                booked = weekly[code] / 5.0
+                # weekdays: a fifth of the week; weekends: on call for acute care
+                booked = weekly[code] * (0.2 if weekday < 5 else WEEKEND_SHARE)
                 note = ""
                 if (offset, weekday) == SHORT_DAY and code == SHORT_RESOURCE:
                     booked /= 2.0

@@ -74,3 +74,67 @@ def test_division_plans_about_7000_operations_and_balancing_closes_the_gap(
         if m.kind == "buy":
             assert m.cost == pytest.approx(m.amount * prices[m.object], rel=1e-6)
     assert result.total_cost > 1e6  # tens of millions of SEK, not free
+
+
+SCENARIOS = """
+[[scenario]]
+name = "Två extra operationsdagar från v. 10"
+[[scenario.capacity]]
+resource = "ORT-OPSAL"
+days_per_week = 2
+from = "2027-W10"
+
+[[scenario]]
+name = "Köp 200 höftoperationer"
+[[scenario.buy]]
+planning_object = "ORT-HOFT-OP-P3"
+units = 200
+
+[[scenario]]
+name = "Inflöde +5 %"
+[[scenario.inflow]]
+percent = 5
+"""
+
+
+def test_scenarios_side_by_side(demo_url: str, tmp_path: Path) -> None:
+    """Costs by hand: 2 days × 9 h × 38 weeks (2027-W10 … W46 is 37 weeks plus W10 itself)
+    × the theatre's cost per hour; 200 hips × the cheapest contract's price. Bought hips
+    replace measures the balancing would otherwise take; more inflow cannot lower the cost of
+    measures; buying hips cannot lengthen the list over 90 days."""
+    from pks.services.planning_inputs import load_inputs
+    from pks.services.scenarios import compare_scenarios
+
+    path = tmp_path / "scenarios.toml"
+    path.write_text(SCENARIOS, encoding="utf-8")
+    report = compare_scenarios(demo_url, path, OrgLevel.HOSPITAL, "DK-LSS", None)
+    rows = {r["name"]: r for r in report["scenarios"]}
+    base = rows["Nuläge"]
+    inputs = load_inputs(demo_url, "DK-LSS")
+    weeks = len([w for w in inputs.weeks if str(w) >= "2027-W10"])
+    theatre = inputs.cost_rates["ORT-OPSAL"].cost_per_hour
+    extra = rows["Två extra operationsdagar från v. 10"]
+    assert extra["scenario_cost"] == pytest.approx(2 * 9 * weeks * theatre, abs=1)
+    price = min(
+        b.price_per_unit for b in inputs.bought_care if b.planning_object_code == "ORT-HOFT-OP-P3"
+    )
+    hips = rows["Köp 200 höftoperationer"]
+    assert hips["scenario_cost"] == pytest.approx(200 * price, abs=1)
+    assert hips["production_bought"] >= 200  # the balancing then buys fewer itself
+    assert hips["measures_cost"] < base["measures_cost"]
+    assert hips["waiting_over_90d_end"] <= base["waiting_over_90d_end"] + 1e-6
+    rise = rows["Inflöde +5 %"]
+    assert rise["measures_cost"] >= base["measures_cost"]
+    assert rise["production_own"] + rise["production_bought"] > (
+        base["production_own"] + base["production_bought"]
+    )
+
+
+def test_schedule_check_finds_the_demo_course_day(demo_url: str) -> None:
+    """The demo books ORT's theatres at half their hours on the Wednesday of the second
+    planned week (a course day, pks.ingest.demo.operations): the check flags it short."""
+    from pks.services.production_plan import schedule_check_report
+
+    report = schedule_check_report(demo_url, "ORT", "2026-W48", weeks=4)
+    short = [(f["resource"], f["day"]) for f in report["flags"] if f["kind"] == "short"]
+    assert ("ORT-OPSAL", "2026-12-09") in short
