@@ -3,10 +3,10 @@
 Improvements (förbättringsarbete): two realised ones that free hours where the region is
 short (orthopaedic theatre, ENT physicians) and one still planned, which balancing must
 not count. The schedule (bemanning/bokade resurser) books the orthopaedic theatre team
-(surgeons, theatre and anaesthesia nurses) and theatres per day for the first four planned weeks (weekends on call for acute care),
-at the normal level except a
-Wednesday in the second week when half the theatre hours are booked (a theatre nurse
-course), so the schedule check has a day that cannot deliver the plan.
+(surgeons, theatre and anaesthesia nurses) and theatres every day of the first four planned
+weeks at the normal level, except a Wednesday in the second week when half the theatre
+hours are booked (a theatre nurse course), so the schedule check has a day that cannot
+deliver the plan.
 """
 
 from __future__ import annotations
