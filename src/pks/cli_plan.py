@@ -41,6 +41,9 @@ UnitOption = Annotated[
 ]
 HorizonOption = Annotated[int, typer.Option(help="Weeks to plan (from the forecast's first).")]
 FormatOption = Annotated[Format, typer.Option("--format", help="text or json")]
+LevelOption = Annotated[
+    Level, typer.Option(help="region, hospital or clinic: where hours may move.")
+]
 
 
 def _run(call: Any) -> dict[str, Any]:
@@ -133,9 +136,7 @@ def capacity(
 @plan_app.command("balance")
 def balance(
     db: DbOption = None,
-    level: Annotated[
-        Level, typer.Option(help="region, hospital or clinic: where hours may move.")
-    ] = Level.clinic,
+    level: LevelOption = Level.clinic,
     unit: UnitOption = None,
     target: TargetOption = None,
     horizon: HorizonOption = 52,
@@ -193,9 +194,7 @@ def scenarios(
         Path, typer.Argument(help="Scenario file (TOML, see docs/planning.md).")
     ],
     db: DbOption = None,
-    level: Annotated[
-        Level, typer.Option(help="region, hospital or clinic: where hours may move.")
-    ] = Level.clinic,
+    level: LevelOption = Level.clinic,
     unit: UnitOption = None,
     target: TargetOption = None,
     horizon: HorizonOption = 52,
@@ -235,10 +234,6 @@ def scenarios(
         )
     out.print(table)
 
-
-LevelOption = Annotated[
-    Level, typer.Option(help="region, hospital or clinic: where hours may move.")
-]
 
 
 @plan_app.command("production")

@@ -103,7 +103,10 @@ def weekly_batch(frame: pl.DataFrame, codes: list[str], last_week: dt.date, h: i
     return SeriesBatch(tuple(codes), values, periods, 52, calendar)
 
 
-def _scope(conn: StoreConnection, unit: str | None) -> tuple[OrgTree, str, list[PlanningObject]]:
+def scope_of(
+    conn: StoreConnection, unit: str | None
+) -> tuple[OrgTree, str, list[PlanningObject]]:
+    """The org tree, the scope's code (the region by default) and its planning objects."""
     tree = OrgTree(repo.load_org_units(conn))
     if tree.root is None:
         raise UserError("the store holds no organisation yet: import org_units first")
@@ -213,7 +216,7 @@ def run_forecast(
     except ValueError as error:
         raise UserError(f"--method: {error}") from None
     with transaction(url) as conn:
-        tree, scope, objects = _scope(conn, unit)
+        tree, scope, objects = scope_of(conn, unit)
         last_week = _as_of(conn, as_of)
         codes = [p.code for p in objects]
         frame = store.weekly_series(conn, Measure.INFLOW.value, codes, last_week)

@@ -26,6 +26,7 @@ from pks.core.planning_objects import PlanningObject
 from pks.core.resources import Resource, StaffLine
 from pks.services.errors import UserError
 from pks.services.forecast_views import adjusted_forecast
+from pks.services.forecasting import scope_of
 from pks.store import operations
 from pks.store import planning as store
 from pks.store import repositories as repo
@@ -91,15 +92,9 @@ def load_inputs(url: str, unit: str | None = None, horizon: int = 52) -> Plannin
     if horizon < 1:
         raise UserError("the horizon must be at least 1 week")
     with transaction(url) as conn:
-        tree = OrgTree(repo.load_org_units(conn))
-        if tree.root is None:
-            raise UserError("the store holds no organisation yet: import org_units first")
-        scope = unit or tree.root.code
-        if scope not in tree:
-            raise UserError(f"unknown unit {scope!r}: use a code from the organisation tree")
+        tree, scope, objects = scope_of(conn, unit)
         inside = set(tree.subtree(scope))
         forecast = adjusted_forecast(conn)
-        objects = [o for o in repo.load_planning_objects(conn) if o.unit_code in inside]
         if not objects:
             raise UserError(f"{scope} has no planning objects")
         resources = [r for r in repo.load_resources(conn) if r.unit_code in inside]
