@@ -141,7 +141,10 @@ def _row(
         expected_wait_at_end_weeks=_ratio(at_end, per_week),
         load=load,
         target_queue=float(target_queue_size(need, max_wait)),
-        pressure=float(waiting_list_pressure(expected, max_wait)),
+        # acute services have no maximum wait (0): no queue means no pressure, else unbounded
+        pressure=float(waiting_list_pressure(expected, max_wait))
+        if max_wait > 0
+        else _ratio(expected, 0.0),
     )
 
 
