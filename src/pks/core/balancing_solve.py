@@ -71,7 +71,6 @@ class _ComponentSolution:
 
 def _highs(solver: str) -> Any:
     h = quiet_highs()
-    h.setOptionValue("threads", 1)
     h.setOptionValue("solver", solver)
     return h
 
