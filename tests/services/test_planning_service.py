@@ -93,7 +93,8 @@ def test_unknown_unit_and_bad_target_are_user_errors(planned: str) -> None:
 
 def test_balance_json_contract(planned: str) -> None:
     """With ample capacity the plan is feasible without measures: every resource-week has
-    need ≤ available, and the check covers 3 resources × 52 weeks."""
+    need ≤ available, and the check covers 3 resources × 52 weeks. Spare capacity is
+    proposed for the queue."""
     report = balance_report(planned, OrgLevel.CLINIC, "ORT", None)
     assert report["feasible"] is True
     assert len(report["capacity_check"]) == 3 * 52
@@ -102,6 +103,11 @@ def test_balance_json_contract(planned: str) -> None:
     assert report["total_cost"] == pytest.approx(sum(m["cost"] for m in report["measures"]))
     goals = {g["planning_object"]: g for g in report["goals"]}
     assert np.isclose(goals["ORT-NB"]["total"], 1040, atol=0.5)
+    # Spare physician hours and 200 patients waiting for ORT-NB: faster queue reduction is
+    # proposed, at most the 200 who wait, at no cost.
+    reduction = {r["planning_object"]: r["units"] for r in report["queue_reduction"]}
+    assert 0 < reduction["ORT-NB"] <= 200 + 1e-6
+    assert all(p["cost"] == 0 for p in report["proposals"])
 
 
 def test_production_plan_keeps_the_goals_and_catalogue_lists_services(planned: str) -> None:

@@ -18,7 +18,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from pks.core.balancing import AddOption, BalanceProblem, BalanceResult, balance
+from pks.core.balancing import (
+    AddOption,
+    BalanceMeasure,
+    BalanceProblem,
+    BalanceResult,
+    balance,
+)
 from pks.core.capacity import capacity_need, limiting_resources, period_labels, utilisation
 from pks.core.need import ProductionNeed, last_band_within, parse_target_rule, production_need
 from pks.core.organisation import OrgLevel
@@ -359,6 +365,22 @@ def balanced(
     return BalancedRun(inputs, need, problem, balance(problem))
 
 
+def _measure_json(m: BalanceMeasure) -> dict[str, Any]:
+    return {
+        "kind": m.kind,
+        "detail": m.detail,
+        "unit": m.unit,
+        "resource": m.resource,
+        "planning_object": m.object,
+        "week": m.week,
+        "amount": round(m.amount, 3),
+        "amount_unit": m.amount_unit,
+        "cost": round(m.cost, 2),
+        "from_resource": m.from_resource,
+        "from_week": m.from_week,
+    }
+
+
 def _balance_json(
     inputs: PlanningInputs,
     need: ProductionNeed,
@@ -369,20 +391,7 @@ def _balance_json(
 ) -> dict[str, Any]:
     weeks = problem.weeks
     budget = _budget_for(inputs)
-    measures: list[dict[str, Any]] = [
-        {
-            "kind": m.kind,
-            "detail": m.detail,
-            "unit": m.unit,
-            "resource": m.resource,
-            "planning_object": m.object,
-            "week": m.week,
-            "amount": round(m.amount, 3),
-            "amount_unit": m.amount_unit,
-            "cost": round(m.cost, 2),
-        }
-        for m in result.measures
-    ]
+    measures = [_measure_json(m) for m in result.measures]
     check = [
         {
             "resource": code,
@@ -427,6 +436,7 @@ def _balance_json(
             }
             for i, code in enumerate(problem.objects)
         ],
+        "proposals": [_measure_json(m) for m in result.proposals],
         "queue_reduction": [
             {"planning_object": code, "units": round(float(result.queue_reduction[i].sum()), 1)}
             for i, code in enumerate(problem.objects)
