@@ -79,6 +79,11 @@ def test_capacity_need_and_limiting_resource(planned: str) -> None:
     assert res["ORT-LAK"]["need"][7] == pytest.approx(10 + 2 * 5.915 / 0.93, abs=0.05)
     assert res["ORT-VP"]["need"][7] == pytest.approx(5.915 / 0.93 * 3.2 * 24, abs=0.05)
     assert res["ORT-VP"]["available"][7] == pytest.approx(2016)
+    # the theatre (2 rooms × 45 h) in 4-hour sessions: 22.5 a normal week
+    assert res["ORT-SAL"]["available_sessions"][7] == pytest.approx(
+        90 * working_days(week) / 5 / 4, abs=0.05
+    )
+    assert "need_sessions" not in res["ORT-LAK"]
     assert report["limiting"] == []
 
 

@@ -56,6 +56,8 @@ at the bed's cost per hour, from 4 weeks ahead."""
 EXTRA_BEDS_LEAD_WEEKS = 4
 POSTPONE_SLACK_WEEKS = 4
 """A patient may have production postponed only with at least 4 weeks left to the limit."""
+SESSION_HOURS = 4.0
+"""One clinic or theatre session (mottagningspass, operationspass): half a day, 4 hours."""
 PHYSICIAN_NAMES = re.compile(r"läkare|physician|doctor", re.IGNORECASE)
 """Physician competences are specialty-bound: they are not moved between clinics."""
 
@@ -179,6 +181,7 @@ def capacity_report(
                 "need": np.round(hours[j], 1).tolist(),
                 "available": np.round(inputs.available[j], 1).tolist(),
                 "utilisation": [_ratio(u) for u in util[j]],
+                **_sessions(r.kind, hours[j], inputs.available[j]),
             }
             for j, r in enumerate(inputs.resources)
         ],
@@ -194,6 +197,16 @@ def capacity_report(
             }
             for x in limits
         ],
+    }
+
+
+def _sessions(kind: ResourceKind, need: FloatArray, available: FloatArray) -> dict[str, Any]:
+    """Rooms also in sessions (mottagningspass/operationspass) of SESSION_HOURS each."""
+    if kind is not ResourceKind.ROOM:
+        return {}
+    return {
+        "need_sessions": np.round(need / SESSION_HOURS, 1).tolist(),
+        "available_sessions": np.round(available / SESSION_HOURS, 1).tolist(),
     }
 
 
