@@ -12,6 +12,7 @@ from pks.core.improvements import ImprovementStatus
 from pks.core.measures import Measure
 from pks.core.need import TargetKind
 from pks.core.organisation import OrgLevel
+from pks.core.plan_versions import ApprovalLevel, PlanAction, PlanKind, PlanState
 from pks.core.planning_objects import (
     CARE_GUARANTEE_DAYS,
     CareService,
@@ -41,6 +42,10 @@ ALL_VOCABULARIES: list[type[Vocabulary]] = [
     TargetKind,
     ScheduleIssue,
     Policy,
+    PlanState,
+    PlanKind,
+    ApprovalLevel,
+    PlanAction,
 ]
 ALL_MEMBERS = [(cls, member) for cls in ALL_VOCABULARIES for member in cls]
 
