@@ -456,3 +456,66 @@ class ForecastAdjustmentRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlanVersionRow(Base):
+    """One version of a unit's plan (planversion): kind, weeks from ``first_week`` (a
+    Monday), state, who made it and, for a re-plan, the version it was copied from.
+
+    ``lock_version`` counts changes for optimistic locking: every change raises it by one
+    with ``UPDATE … WHERE lock_version = <the one the user read>``, so of two concurrent
+    edits the second finds no row and is refused instead of overwriting the first.
+    """
+
+    __tablename__ = "plan_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(ENUM)
+    first_week: Mapped[dt.date] = mapped_column(Date)
+    weeks: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(ENUM)
+    title: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("plan_version.id"))
+    lock_version: Mapped[int] = mapped_column(Integer)
+
+
+class PlanValueRow(Base):
+    """Planned units of one planning object in one week (Monday) of a plan version."""
+
+    __tablename__ = "plan_value"
+    __table_args__ = CLUSTERED
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"), primary_key=True)
+    planning_object_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_object.id"), primary_key=True
+    )
+    week_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    units: Mapped[float] = mapped_column(Float)
+
+
+class PlanChangeRow(Base):
+    """Audit trail of a plan version: who, when, which action, and for an edit the planning
+    object, week and old → new units; ``comment`` is the why (mandatory once proposed)."""
+
+    __tablename__ = "plan_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"), index=True)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    planning_object_id: Mapped[int | None] = mapped_column(ForeignKey("planning_object.id"))
+    week_start: Mapped[dt.date | None] = mapped_column(Date)
+    old_units: Mapped[float | None] = mapped_column(Float)
+    new_units: Mapped[float | None] = mapped_column(Float)
+    action: Mapped[str] = mapped_column(ENUM)
+    comment: Mapped[str] = mapped_column(Text)
+
+
+class PlanApprovalRow(Base):
+    """One level's approval (strategic or tactical) of a plan version."""
+
+    __tablename__ = "plan_approval"
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"), primary_key=True)
+    level: Mapped[str] = mapped_column(ENUM, primary_key=True)
+    approved_by: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
