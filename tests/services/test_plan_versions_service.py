@@ -1,0 +1,251 @@
+"""Plan versions through the store on SQLite and PostgreSQL: save, edit with the optimistic
+lock, propose, approve by both levels, activate (superseding), re-plan, history and diff.
+
+The small region of tests/helpers.py with 52 weeks of 20 new visits a week to ORT-NB and
+the naive forecast (see test_planning_service.py); the plan is the clinic ORT's levelled
+production plan for 8 weeks from 2026-W01 (objects ORT-NB and ORT-HOFT).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from helpers import write, write_master
+from pks.core.organisation import OrgLevel
+from pks.core.plan_versions import ApprovalLevel
+from pks.services import plan_versions as pv
+from pks.services.errors import UserError
+from pks.services.forecasting import run_forecast
+from pks.services.imports import import_files
+from pks.services.production_plan import production_plan
+from pks.store import plans as store
+from pks.store.db import normalise_url, transaction
+
+STRATEGIC, TACTICAL = ApprovalLevel.STRATEGIC, ApprovalLevel.TACTICAL
+
+
+def _history(tmp_path: Path) -> list[Path]:
+    rows = ["iso_week,planning_object_code,measure,count"]
+    for week in range(1, 53):
+        for measure in ("inflow", "booked", "performed"):
+            rows.append(f"2025-W{week:02d},ORT-NB,{measure},20")
+        rows.append(f"2025-W{week:02d},ORT-NB,removed,0")
+    return [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")]
+
+
+@pytest.fixture
+def saved(db_url: str, tmp_path: Path) -> tuple[str, int]:
+    """(url, id of a draft version of ORT's 8-week plan saved by Anna)."""
+    import_files(db_url, write_master(tmp_path))
+    import_files(db_url, _history(tmp_path))
+    run_forecast(db_url, horizon=52, method="naive")
+    plan = production_plan(db_url, OrgLevel.CLINIC, "ORT", None, horizon=8)
+    version = pv.save_plan(db_url, "ORT", plan, "Anna", "Plan 2026")
+    return db_url, version["version"]
+
+
+def _store_values(url: str, version_id: int) -> dict[tuple[str, object], float]:
+    with transaction(url) as conn:
+        return dict(store.load_values(conn, version_id))
+
+
+def test_save_makes_a_draft_with_every_value(saved: tuple[str, int]) -> None:
+    url, vid = saved
+    [listed] = pv.versions(url, "ORT")
+    assert listed["version"] == vid and listed["state"] == "draft"
+    assert (listed["first_week"], listed["last_week"], listed["weeks"]) == (
+        "2026-W01",
+        "2026-W08",
+        8,
+    )
+    assert listed["lock_version"] == 1 and listed["created_by"] == "Anna"
+    values = _store_values(url, vid)
+    assert {code for code, _ in values} == {"ORT-NB", "ORT-HOFT"}
+    assert len(values) == 2 * 8
+    assert pv.versions(url, "AKM") == []
+    with pytest.raises(UserError, match="unknown org unit 'NOPE'"):
+        pv.versions(url, "NOPE")
+
+
+def test_lifecycle_needs_both_levels_and_two_people(saved: tuple[str, int]) -> None:
+    url, vid = saved
+    edited = pv.edit_value(url, vid, "ORT-NB", "2026-W03", 25, "Anna", "", 1)
+    assert (edited["state"], edited["lock_version"]) == ("draft", 2)
+    with pytest.raises(UserError, match="cannot approve a draft plan"):
+        pv.approve(url, vid, STRATEGIC, "Stina")
+    assert pv.propose(url, vid, "Anna")["state"] == "proposed"
+    with pytest.raises(UserError, match="needs a comment"):
+        pv.edit_value(url, vid, "ORT-NB", "2026-W03", 30, "Anna", " ", 3)
+    assert pv.approve(url, vid, STRATEGIC, "Stina")["state"] == "proposed"
+    with pytest.raises(UserError, match="Stina already approved at the strategic level"):
+        pv.approve(url, vid, TACTICAL, "Stina")
+    with pytest.raises(UserError, match="cannot activate a proposed plan"):
+        pv.activate(url, vid, "Stina")
+    assert pv.approve(url, vid, TACTICAL, "Tore")["state"] == "approved"
+    # A change to an approved plan sends it back to proposed; both approve again.
+    lock = pv.versions(url)[0]["lock_version"]
+    assert (
+        pv.edit_value(url, vid, "ORT-NB", "2026-W04", 19, "Tore", "staff short", lock)["state"]
+        == "proposed"
+    )
+    assert pv.versions(url)[0]["approvals"] == []
+    pv.approve(url, vid, TACTICAL, "Tore")
+    assert pv.approve(url, vid, STRATEGIC, "Stina")["state"] == "approved"
+    assert pv.activate(url, vid, "Stina")["state"] == "active"
+    with pytest.raises(UserError, match="an active plan is changed by re-planning"):
+        pv.edit_value(url, vid, "ORT-NB", "2026-W04", 20, "Tore", "x", 99)
+
+
+def _approved(url: str, vid: int) -> None:
+    pv.propose(url, vid, "Anna")
+    pv.approve(url, vid, STRATEGIC, "Stina")
+    pv.approve(url, vid, TACTICAL, "Tore")
+
+
+def test_one_active_version_per_unit_and_replan_keeps_the_original(
+    saved: tuple[str, int],
+) -> None:
+    url, v1 = saved
+    _approved(url, v1)
+    assert pv.activate(url, v1, "Stina")["superseded"] == []
+    v2 = pv.replan(url, v1, "Anna")["version"]
+    listed = {v["version"]: v for v in pv.versions(url, "ORT")}
+    assert listed[v2]["based_on"] == v1 and listed[v2]["state"] == "draft"
+    assert listed[v1]["state"] == "active"
+    assert _store_values(url, v2) == _store_values(url, v1)
+    pv.edit_value(url, v2, "ORT-HOFT", "2026-W05", 0, "Anna", "", 1)
+    _approved(url, v2)
+    assert pv.activate(url, v2, "Stina")["superseded"] == [v1]
+    states = {v["version"]: v["state"] for v in pv.versions(url, "ORT")}
+    assert states == {v1: "superseded", v2: "active"}
+    # The original's values are untouched: follow-up can use both.
+    assert _store_values(url, v1)[("ORT-HOFT", _monday("2026-W05"))] > 0
+    assert _store_values(url, v2)[("ORT-HOFT", _monday("2026-W05"))] == 0
+    with pytest.raises(UserError, match="cannot activate a superseded plan"):
+        pv.activate(url, v1, "Stina")
+
+
+def _monday(week: str) -> object:
+    from pks.core.calendar import IsoWeek
+
+    return IsoWeek.parse(week).monday
+
+
+def test_history_shows_who_what_old_new_and_why(saved: tuple[str, int]) -> None:
+    url, vid = saved
+    old = _store_values(url, vid)[("ORT-NB", _monday("2026-W02"))]
+    pv.propose(url, vid, "Anna")
+    pv.edit_value(url, vid, "ORT-NB", "2026-W02", 31.5, "Bo", "extra theatre list", 2)
+    changes = pv.history(url, vid)["changes"]
+    assert [(c["action"], c["changed_by"]) for c in changes] == [
+        ("create", "Anna"),
+        ("propose", "Anna"),
+        ("edit", "Bo"),
+    ]
+    last = changes[-1]
+    assert (last["planning_object"], last["week"], last["old"], last["new"], last["comment"]) == (
+        "ORT-NB",
+        "2026-W02",
+        pytest.approx(old),
+        31.5,
+        "extra theatre list",
+    )
+    with pytest.raises(UserError, match="there is no plan version 999"):
+        pv.history(url, 999)
+
+
+def test_diff_per_object_and_week_with_totals(saved: tuple[str, int]) -> None:
+    """Re-plan, then NB W02 → old + 5 and HOFT W07 → 0: two rows; NB's total grows by 5,
+    HOFT's shrinks by its old W07 value, the grand total by 5 − that value."""
+    url, v1 = saved
+    pv.propose(url, v1, "Anna")
+    v2 = pv.replan(url, v1, "Anna")["version"]
+    before = _store_values(url, v1)
+    nb, hoft = before[("ORT-NB", _monday("2026-W02"))], before[("ORT-HOFT", _monday("2026-W07"))]
+    pv.edit_value(url, v2, "ORT-NB", "2026-W02", nb + 5, "Anna", "", 1)
+    pv.edit_value(url, v2, "ORT-HOFT", "2026-W07", 0, "Anna", "", 2)
+    report = pv.plan_diff(url, v1, v2)
+    assert [(r["planning_object"], r["week"]) for r in report["rows"]] == [
+        ("ORT-HOFT", "2026-W07"),
+        ("ORT-NB", "2026-W02"),
+    ]
+    assert report["rows"][1]["change"] == pytest.approx(5)
+    assert report["rows"][0]["change"] == pytest.approx(-hoft)
+    totals = {o["planning_object"]: o for o in report["objects"]}
+    nb_total = sum(u for (code, _), u in before.items() if code == "ORT-NB")
+    assert totals["ORT-NB"]["old"] == pytest.approx(nb_total)
+    assert totals["ORT-NB"]["new"] == pytest.approx(nb_total + 5)
+    assert report["old_total"] == pytest.approx(sum(before.values()))
+    assert report["change"] == pytest.approx(5 - hoft)
+
+
+def test_stale_lock_is_refused_and_nothing_is_stored(saved: tuple[str, int]) -> None:
+    url, vid = saved
+    pv.edit_value(url, vid, "ORT-NB", "2026-W03", 21, "Anna", "", 1)
+    with pytest.raises(UserError) as caught:
+        pv.edit_value(url, vid, "ORT-NB", "2026-W03", 99, "Bo", "", 1)
+    assert str(caught.value) == (
+        f"version {vid} was changed by someone else (now at lock version 2): reload and try again"
+    )
+    assert _store_values(url, vid)[("ORT-NB", _monday("2026-W03"))] == 21
+    assert len(pv.history(url, vid)["changes"]) == 2
+    with pytest.raises(UserError, match="outside version"):
+        pv.edit_value(url, vid, "ORT-NB", "2026-W09", 1, "Anna", "", 2)
+    with pytest.raises(UserError, match="unknown planning object 'X'"):
+        pv.edit_value(url, vid, "X", "2026-W02", 1, "Anna", "", 2)
+    with pytest.raises(UserError, match="units must be a number"):
+        pv.edit_value(url, vid, "ORT-NB", "2026-W02", -1, "Anna", "", 2)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_concurrent_edits_on_postgresql_with_two_connections(saved: tuple[str, int]) -> None:
+    """Two users read lock version 1 on two real connections. The first UPDATEs (holding
+    the row lock); the second's UPDATE waits for it in another thread. When the first
+    commits, PostgreSQL re-checks the second's WHERE lock_version = 1, finds no row and the
+    second gets the conflict; its transaction is rolled back, so its value is not stored."""
+    url, vid = saved
+    week = _monday("2026-W03")
+    engines = [sa.create_engine(normalise_url(url)) for _ in range(2)]
+    first, second = (e.connect() for e in engines)
+    try:
+        t1, t2 = first.begin(), second.begin()
+        po = store.planning_object_id(first, "ORT-NB")
+        assert po is not None
+        assert store.load_version(first, vid).lock_version == 1  # type: ignore[union-attr]
+        assert store.load_version(second, vid).lock_version == 1  # type: ignore[union-attr]
+        assert store.bump(first, vid, 1, "draft") == 2
+        store.set_value(first, vid, po, week, 40.0)
+
+        outcome: list[BaseException | int] = []
+
+        def lose() -> None:
+            try:
+                outcome.append(store.bump(second, vid, 1, "draft"))
+                store.set_value(second, vid, po, week, 99.0)
+            except store.LockConflict as error:
+                outcome.append(error)
+
+        thread = threading.Thread(target=lose)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the second UPDATE must wait for the first's row lock"
+        t1.commit()
+        thread.join(timeout=10)
+        [error] = outcome
+        assert isinstance(error, store.LockConflict) and error.current == 2
+        assert pv.conflict_message(vid, error.current) == (
+            f"version {vid} was changed by someone else (now at lock version 2): "
+            "reload and try again"
+        )
+        t2.rollback()
+    finally:
+        first.close()
+        second.close()
+        for engine in engines:
+            engine.dispose()
+    assert _store_values(url, vid)[("ORT-NB", week)] == 40.0
+    assert pv.versions(url)[0]["lock_version"] == 2
