@@ -359,3 +359,215 @@ def schedule_check(
         out.print(f"Schemat för {unit} {report['first_day']}–{report['last_day']} räcker.")
     for flag in report["flags"]:
         out.print(flag["message"], markup=False)
+
+
+# -- plan versions, approval and audit (pks.services.plan_versions) ----------------------
+
+AuthorOption = Annotated[str, typer.Option("--author", help="Who does this (name).")]
+VersionArg = Annotated[int, typer.Argument(help="Plan version id (see pks plan versions).")]
+
+
+class ApprovalLevelChoice(StrEnum):
+    """The level that approves (strategisk / taktisk nivå)."""
+
+    strategic = "strategic"
+    tactical = "tactical"
+
+
+def _print_version(report: dict[str, Any], format: Format) -> None:
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    out.print(
+        f"Version {report['version']}: {report['state']}, lock version "
+        f"{report['lock_version']}"
+        + (f", ersatte {report['superseded']}" if report.get("superseded") else ""),
+        markup=False,
+    )
+
+
+@plan_app.command("save")
+def save(
+    db: DbOption = None,
+    unit: UnitOption = None,
+    title: Annotated[str, typer.Option("--title", help="Title of the version.")] = "",
+    author: AuthorOption = "",
+    level: LevelOption = Level.clinic,
+    target: TargetOption = None,
+    horizon: HorizonOption = 52,
+    format: FormatOption = Format.text,
+) -> None:
+    """Save the production plan (as `pks plan production` computes it) as a new draft
+    version (utkast) of the unit, with every planned value per object and week."""
+    from pks.core.organisation import OrgLevel
+    from pks.services.plan_versions import save_plan
+    from pks.services.production_plan import production_plan
+
+    def call() -> dict[str, Any]:
+        plan = production_plan(url_of(db), OrgLevel(level.value), unit, target, horizon)
+        return save_plan(url_of(db), unit, plan, author, title)
+
+    report = _run(call)
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    out.print(
+        f"Version {report['version']} ({report['state']}) av {report['unit']} "
+        f"{report['first_week']}–{report['last_week']}, lock version {report['lock_version']}",
+        markup=False,
+    )
+
+
+@plan_app.command("edit")
+def edit(
+    version: VersionArg,
+    planning_object: Annotated[str, typer.Argument(help="Planning object code.")],
+    week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W10.")],
+    units: Annotated[float, typer.Argument(help="New planned units that week.")],
+    lock: Annotated[int, typer.Option("--lock", help="The lock version you read.")],
+    comment: Annotated[str, typer.Option("--comment", help="Why (required once proposed).")] = "",
+    author: AuthorOption = "",
+    db: DbOption = None,
+    format: FormatOption = Format.text,
+) -> None:
+    """Change one planning object's planned units in one week. Refused if someone else
+    changed the version since you read lock version --lock (reload and try again)."""
+    from pks.services.plan_versions import edit_value
+
+    report = _run(
+        lambda: edit_value(
+            url_of(db), version, planning_object, week, units, author, comment, lock
+        )
+    )
+    _print_version(report, format)
+
+
+def _state_command(action: str) -> Any:
+    def command(
+        version: VersionArg,
+        author: AuthorOption = "",
+        level: Annotated[
+            ApprovalLevelChoice | None,
+            typer.Option("--level", help="approve: strategic or tactical level."),
+        ] = None,
+        title: Annotated[str, typer.Option("--title", help="replan: title of the new draft.")] = "",
+        db: DbOption = None,
+        format: FormatOption = Format.text,
+    ) -> None:
+        from pks.core.plan_versions import ApprovalLevel
+        from pks.services import plan_versions as pv
+        from pks.services.errors import UserError
+
+        url = url_of(db)
+
+        def call() -> dict[str, Any]:
+            if action == "approve":
+                if level is None:
+                    raise UserError("approve needs --level strategic or --level tactical")
+                return pv.approve(url, version, ApprovalLevel(level.value), author)
+            if action == "propose":
+                return pv.propose(url, version, author)
+            if action == "activate":
+                return pv.activate(url, version, author)
+            return pv.replan(url, version, author, title)
+
+        _print_version(_run(call), format)
+
+    command.__doc__ = {
+        "propose": "Propose a draft (utkast → föreslagen) for approval by both levels.",
+        "approve": "Approve a proposed version at one level (--level); both levels, by two "
+        "different people, make it approved (godkänd).",
+        "activate": "Activate an approved version (aktiv); the active version of the same "
+        "unit and period is superseded (ersatt).",
+        "replan": "Re-plan: a new draft copied from the version, which is kept unchanged.",
+    }[action]
+    return command
+
+
+for _action in ("propose", "approve", "activate", "replan"):
+    plan_app.command(_action)(_state_command(_action))
+
+
+@plan_app.command("versions")
+def versions(
+    db: DbOption = None, unit: UnitOption = None, format: FormatOption = Format.text
+) -> None:
+    """Plan versions (planversioner) with state, period, author and approvals."""
+    from pks.services.plan_versions import versions as list_versions
+
+    report = _run(lambda: {"versions": list_versions(url_of(db), unit)})
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    table = Table(title="Planversioner")
+    for column in ("Version", "Enhet", "Status", "Period", "Titel", "Av", "Bygger på", "Lås",
+                   "Godkänd av"):
+        table.add_column(column)
+    for v in report["versions"]:
+        approvals = ", ".join(f"{a['level']}: {a['approved_by']}" for a in v["approvals"])
+        table.add_row(
+            str(v["version"]), v["unit"], v["state_sv"], f"{v['first_week']}–{v['last_week']}",
+            v["title"], v["created_by"], str(v["based_on"] or ""), str(v["lock_version"]),
+            approvals,
+        )
+    out.print(table)
+
+
+def _units(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+@plan_app.command("history")
+def history(
+    version: VersionArg, db: DbOption = None, format: FormatOption = Format.text
+) -> None:
+    """Every change of a version: who, when, what (old → new units) and why."""
+    from pks.services.plan_versions import history as version_history
+
+    report = _run(lambda: version_history(url_of(db), version))
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    table = Table(title=f"Historik version {version} ({report['state_sv']})")
+    for column in ("När", "Vem", "Åtgärd", "Planeringsobjekt", "Vecka", "Före", "Efter", "Varför"):
+        table.add_column(column)
+    for c in report["changes"]:
+        table.add_row(
+            c["changed_at"], c["changed_by"], c["action"], c["planning_object"] or "",
+            c["week"] or "", _units(c["old"]), _units(c["new"]), c["comment"],
+        )
+    out.print(table)
+
+
+@plan_app.command("diff")
+def diff(
+    v1: Annotated[int, typer.Argument(help="The older version.")],
+    v2: Annotated[int, typer.Argument(help="The newer version.")],
+    db: DbOption = None,
+    format: FormatOption = Format.text,
+) -> None:
+    """What differs between two versions per planning object and week, with totals."""
+    from pks.services.plan_versions import plan_diff
+
+    report = _run(lambda: plan_diff(url_of(db), v1, v2))
+    if format is Format.json:
+        typer.echo(json.dumps(report))
+        return
+    table = Table(title=f"Skillnad version {v1} → {v2}")
+    for column in ("Planeringsobjekt", "Vecka", f"v{v1}", f"v{v2}", "Ändring"):
+        table.add_column(column)
+    for r in report["rows"]:
+        table.add_row(
+            r["planning_object"], r["week"], _units(r["old"]), _units(r["new"]),
+            f"{r['change']:+.2f}",
+        )
+    for o in report["objects"]:
+        table.add_row(
+            o["planning_object"], "totalt", _units(o["old"]), _units(o["new"]),
+            f"{o['change']:+.2f}",
+        )
+    table.add_row(
+        "Totalt", "", _units(report["old_total"]), _units(report["new_total"]),
+        f"{report['change']:+.2f}",
+    )
+    out.print(table)

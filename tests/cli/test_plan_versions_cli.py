@@ -1,0 +1,98 @@
+"""`pks plan save | edit | propose | approve | activate | replan | versions | history | diff`
+through the real CLI on the small test region (8 weeks of ORT's plan from 2026-W01)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from helpers import write, write_master
+from pks.cli import app
+from pks.services.forecasting import run_forecast
+from pks.services.imports import import_files
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store(sqlite_url: str, tmp_path: Path) -> str:
+    rows = ["iso_week,planning_object_code,measure,count"]
+    for week in range(1, 53):
+        for measure in ("inflow", "booked", "performed"):
+            rows.append(f"2025-W{week:02d},ORT-NB,{measure},20")
+    import_files(sqlite_url, write_master(tmp_path))
+    import_files(sqlite_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
+    run_forecast(sqlite_url, horizon=52, method="naive")
+    return sqlite_url
+
+
+def _ok(*args: str) -> Any:
+    result = runner.invoke(app, ["plan", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_version_lifecycle_history_and_diff(store: str) -> None:
+    db = ("--db", store)
+    saved = _ok("save", *db, "--unit", "ORT", "--horizon", "8", "--author", "Anna")
+    v1 = saved["version"]
+    assert (saved["state"], saved["lock_version"], saved["weeks"]) == ("draft", 1, 8)
+    _ok("edit", str(v1), "ORT-NB", "2026-W02", "25", "--lock", "1", "--author", "Anna", *db)
+    # A second user still at lock version 1 loses, with the message and exit 2.
+    stale = runner.invoke(
+        app,
+        ["plan", "edit", str(v1), "ORT-NB", "2026-W02", "30", "--lock", "1", "--author", "Bo", *db],
+    )
+    assert stale.exit_code == 2
+    assert (
+        f"pks plan: version {v1} was changed by someone else (now at lock version 2): "
+        "reload and try again"
+    ) in stale.stderr
+    assert "Traceback" not in stale.output
+    _ok("propose", str(v1), "--author", "Anna", *db)
+    missing = runner.invoke(app, ["plan", "approve", str(v1), "--author", "Stina", *db])
+    assert missing.exit_code == 2 and "approve needs --level" in missing.stderr
+    _ok("approve", str(v1), "--level", "strategic", "--author", "Stina", *db)
+    same = runner.invoke(
+        app, ["plan", "approve", str(v1), "--level", "tactical", "--author", "Stina", *db]
+    )
+    assert same.exit_code == 2 and "must be approved by someone else" in same.stderr
+    assert (
+        _ok("approve", str(v1), "--level", "tactical", "--author", "Tore", *db)["state"]
+        == "approved"
+    )
+    assert _ok("activate", str(v1), "--author", "Stina", *db)["state"] == "active"
+    v2 = _ok("replan", str(v1), "--author", "Anna", *db)["version"]
+    _ok("edit", str(v2), "ORT-NB", "2026-W02", "27.5", "--lock", "1", "--author", "Anna", *db)
+
+    history = _ok("history", str(v1), *db)
+    edit = next(c for c in history["changes"] if c["action"] == "edit")
+    assert (edit["changed_by"], edit["week"], edit["new"]) == ("Anna", "2026-W02", 25.0)
+    assert [c["action"] for c in history["changes"]][-2:] == ["activate", "replan"]
+
+    report = _ok("diff", str(v1), str(v2), *db)
+    assert [(r["planning_object"], r["week"], r["old"], r["new"]) for r in report["rows"]] == [
+        ("ORT-NB", "2026-W02", 25.0, 27.5)
+    ]
+    assert report["change"] == pytest.approx(2.5)
+    assert report["new_total"] == pytest.approx(report["old_total"] + 2.5)
+
+    listed = _ok("versions", *db, "--unit", "ORT")["versions"]
+    assert [(v["version"], v["state"], v["based_on"]) for v in listed] == [
+        (v1, "active", None),
+        (v2, "draft", v1),
+    ]
+    text = runner.invoke(app, ["plan", "diff", str(v1), str(v2), *db])
+    assert text.exit_code == 0 and "Totalt" in text.stdout and "+2.50" in text.stdout
+    assert runner.invoke(app, ["plan", "history", str(v1), *db]).exit_code == 0
+    assert runner.invoke(app, ["plan", "versions", *db]).exit_code == 0
+
+
+def test_unknown_version_is_exit_2(store: str) -> None:
+    result = runner.invoke(app, ["plan", "history", "42", "--db", store])
+    assert result.exit_code == 2
+    assert "pks plan: there is no plan version 42" in result.stderr
