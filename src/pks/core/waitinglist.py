@@ -459,7 +459,7 @@ def _water_fill(counts: FloatArray, weights: FloatArray, capacity: FloatArray) -
     taken = np.where(positive, np.minimum(counts, share), 0.0)
     # rounding can never let the shares exceed the capacity
     total = taken.sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         scale = np.where(total > capacity, capacity / total, 1.0)
     result: FloatArray = taken * scale[..., None]
     return result
