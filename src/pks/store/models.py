@@ -519,3 +519,39 @@ class PlanApprovalRow(Base):
     level: Mapped[str] = mapped_column(ENUM, primary_key=True)
     approved_by: Mapped[str] = mapped_column(String(200))
     approved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SourceRunRow(Base):
+    """One run of a configured data source (``pks sources run`` or the server's schedule).
+
+    Kept for every run, also when nothing was new or the run failed, so "when did the
+    numbers last arrive, and why not since?" has an answer without reading log files.
+    ``summary`` holds the import report and data-quality summary (ok) or the
+    FILE:ROW:COLUMN problem lines (failed).
+    """
+
+    __tablename__ = "source_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(ENUM)
+    files: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class DataDeviationRow(Base):
+    """A failed source run, raised to the source's data owner (status ``new`` until
+    handled) so old numbers are never left standing silently; the deviations work will
+    adopt these rows into its own table."""
+
+    __tablename__ = "data_deviation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("source_run.id"))
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(ENUM)
