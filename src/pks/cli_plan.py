@@ -571,3 +571,17 @@ def diff(
         f"{report['change']:+.2f}",
     )
     out.print(table)
+
+
+@plan_app.command("export")
+def export(
+    version: Annotated[int, typer.Argument(help="Plan version number (see pks plan versions).")],
+    output: Annotated[Path, typer.Option("--output", help="Excel workbook to write (.xlsx).")],
+    db: DbOption = None,
+) -> None:
+    """Export a plan version to Excel: a front sheet (version, state, who, when) and one sheet
+    per unit with planning objects × ISO weeks, frozen header, number formats and SUM totals."""
+    from pks.services.excel_export import export_plan
+
+    report = _run(lambda: export_plan(url_of(db), version, output))
+    out.print(f"Skrev {report['path']}: flikar {', '.join(report['sheets'])}")

@@ -52,7 +52,8 @@ def conflict_message(version_id: int, current: int | None) -> str:
     )
 
 
-def _version(conn: Any, version_id: int) -> store.StoredVersion:
+def stored_version(conn: Any, version_id: int) -> store.StoredVersion:
+    """The stored version, or a UserError naming the missing number."""
     found = store.load_version(conn, version_id)
     if found is None:
         raise UserError(f"there is no plan version {version_id} (see pks plan versions)")
@@ -77,7 +78,8 @@ def _rule(call: Any) -> Any:
         raise UserError(str(error)) from error
 
 
-def _describe(v: store.StoredVersion) -> dict[str, Any]:
+def describe_version(v: store.StoredVersion) -> dict[str, Any]:
+    """A version's metadata for text, JSON and the Excel front sheet."""
     first = IsoWeek.of(v.first_week)
     return {
         "version": v.id,
@@ -130,7 +132,7 @@ def save_plan(
         )
         store.add_change(conn, version_id, author, _now(), PlanAction.CREATE.value,
                          "saved from the production plan")
-        return _describe(_version(conn, version_id))
+        return describe_version(stored_version(conn, version_id))
 
 
 def edit_value(
@@ -154,7 +156,7 @@ def edit_value(
     except ValueError as error:
         raise UserError(f"week {week!r}: {error}") from error
     with transaction(url) as conn:
-        version = _version(conn, version_id)
+        version = stored_version(conn, version_id)
         approvals = _approvals(conn, version_id)
         state = PlanState(version.state)
         new_state = _rule(lambda: transition(state, PlanAction.EDIT, approvals, comment))
@@ -187,7 +189,7 @@ def _state_change(
 ) -> dict[str, Any]:
     author = _person(author, f"{action.value}")
     with transaction(url) as conn:
-        version = _version(conn, version_id)
+        version = stored_version(conn, version_id)
         state = PlanState(version.state)
         approvals = _approvals(conn, version_id)
         if level is not None:
@@ -202,7 +204,7 @@ def _state_change(
             me = _span(version)
             others = [_span(v) for v in store.load_versions(conn, [version.unit_code])]
             for other_id in versions_to_supersede(me, others):
-                other = _version(conn, other_id)
+                other = stored_version(conn, other_id)
                 _bump(conn, other, other.lock_version, PlanState.SUPERSEDED)
                 store.add_change(conn, other_id, author, now, PlanAction.SUPERSEDE.value,
                                  f"superseded by version {version_id}")
@@ -243,7 +245,7 @@ def replan(url: str, version_id: int, author: str, title: str = "") -> dict[str,
     unchanged so follow-up can be against both."""
     author = _person(author, "a re-plan")
     with transaction(url) as conn:
-        original = _version(conn, version_id)
+        original = stored_version(conn, version_id)
         _rule(lambda: transition(PlanState(original.state), PlanAction.REPLAN))
         unit_id = store.unit_id(conn, original.unit_code)
         assert unit_id is not None
@@ -258,7 +260,7 @@ def replan(url: str, version_id: int, author: str, title: str = "") -> dict[str,
                          f"re-plan of version {version_id}")
         store.add_change(conn, version_id, author, now, PlanAction.REPLAN.value,
                          f"re-planned as version {new_id}")
-        return _describe(_version(conn, new_id))
+        return describe_version(stored_version(conn, new_id))
 
 
 def versions(url: str, unit: str | None = None) -> list[dict[str, Any]]:
@@ -268,7 +270,7 @@ def versions(url: str, unit: str | None = None) -> list[dict[str, Any]]:
             raise UserError(f"unknown org unit {unit!r}")
         out = []
         for v in store.load_versions(conn, None if unit is None else [unit]):
-            entry = _describe(v)
+            entry = describe_version(v)
             entry["approvals"] = [
                 {"level": lv, "approved_by": by, "approved_at": at.isoformat(timespec="seconds")}
                 for lv, by, at in store.load_approvals(conn, v.id)
@@ -280,10 +282,10 @@ def versions(url: str, unit: str | None = None) -> list[dict[str, Any]]:
 def history(url: str, version_id: int) -> dict[str, Any]:
     """Who changed what, when, from which value to which, and why."""
     with transaction(url) as conn:
-        version = _version(conn, version_id)
+        version = stored_version(conn, version_id)
         changes = store.load_changes(conn, version_id)
     return {
-        **_describe(version),
+        **describe_version(version),
         "changes": [
             {
                 "changed_by": c.changed_by,
@@ -304,8 +306,8 @@ def plan_diff(url: str, old_id: int, new_id: int) -> dict[str, Any]:
     """Per planning object and week, the units that differ between two versions, with
     totals per object and in all (units over the versions' weeks)."""
     with transaction(url) as conn:
-        _version(conn, old_id)
-        _version(conn, new_id)
+        stored_version(conn, old_id)
+        stored_version(conn, new_id)
         old = store.load_values(conn, old_id)
         new = store.load_values(conn, new_id)
 
