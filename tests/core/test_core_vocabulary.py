@@ -9,6 +9,7 @@ import pytest
 from pks.core.day_plan import ScheduleIssue
 from pks.core.forecast.adjust import AdjustmentCategory, AdjustmentKind
 from pks.core.improvements import ImprovementStatus
+from pks.core.maturity import MaturityAnswer
 from pks.core.measures import Measure
 from pks.core.need import TargetKind
 from pks.core.organisation import OrgLevel
@@ -46,6 +47,7 @@ ALL_VOCABULARIES: list[type[Vocabulary]] = [
     PlanKind,
     ApprovalLevel,
     PlanAction,
+    MaturityAnswer,
 ]
 ALL_MEMBERS = [(cls, member) for cls in ALL_VOCABULARIES for member in cls]
 
