@@ -1,0 +1,178 @@
+"""Reading and writing the log of configured data-source runs and their data deviations.
+
+Times are stored in UTC. SQLite hands ``DateTime(timezone=True)`` values back without a
+zone, so every read goes through :func:`_utc` and callers always get aware datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, select
+
+from pks.store.models import Base, DataDeviationRow, ImportFileRow, SourceRunRow
+
+TABLES = Base.metadata.tables
+RUN = TABLES[SourceRunRow.__tablename__]
+DEVIATION = TABLES[DataDeviationRow.__tablename__]
+IMPORT_FILE = TABLES[ImportFileRow.__tablename__]
+
+SUCCESS = ("ok", "nothing_new")
+"""Statuses that count as a successful run for scheduling: the source was read."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRun:
+    """One row of ``source_run``."""
+
+    id: int
+    source: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    status: str
+    files: int
+    rows: int
+    batch_id: int | None
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDeviation:
+    """One row of ``data_deviation``."""
+
+    id: int
+    source: str
+    run_id: int | None
+    raised_at: dt.datetime
+    owner: str
+    message: str
+    status: str
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """An aware UTC datetime, also from SQLite's zone-less values."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def add_run(
+    conn: Connection,
+    source: str,
+    started_at: dt.datetime,
+    finished_at: dt.datetime,
+    status: str,
+    files: int,
+    rows: int,
+    batch_id: int | None,
+    summary: str,
+) -> int:
+    """Log one run; returns its id."""
+    result = conn.execute(
+        insert(RUN)
+        .values(
+            source=source,
+            started_at=_utc(started_at),
+            finished_at=_utc(finished_at),
+            status=status,
+            files=files,
+            rows=rows,
+            batch_id=batch_id,
+            summary=summary,
+        )
+        .returning(RUN.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def add_deviation(
+    conn: Connection, source: str, run_id: int, raised_at: dt.datetime, owner: str, message: str
+) -> int:
+    """Raise a data deviation with status ``new`` for the source's owner; returns its id."""
+    result = conn.execute(
+        insert(DEVIATION)
+        .values(
+            source=source,
+            run_id=run_id,
+            raised_at=_utc(raised_at),
+            owner=owner,
+            message=message,
+            status="new",
+        )
+        .returning(DEVIATION.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def batch_rows(conn: Connection, batch_id: int) -> int:
+    """Rows of every file of an import batch."""
+    total = conn.execute(
+        select(func.coalesce(func.sum(IMPORT_FILE.c.rows), 0)).where(
+            IMPORT_FILE.c.batch_id == batch_id
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def _run(row: object) -> StoredRun:
+    values = row._mapping  # type: ignore[attr-defined]
+    return StoredRun(
+        id=values["id"],
+        source=values["source"],
+        started_at=_utc(values["started_at"]),
+        finished_at=_utc(values["finished_at"]),
+        status=values["status"],
+        files=values["files"],
+        rows=values["rows"],
+        batch_id=values["batch_id"],
+        summary=values["summary"],
+    )
+
+
+def runs(conn: Connection, source: str | None = None) -> list[StoredRun]:
+    """Every run (of one source), oldest first."""
+    query = select(RUN).order_by(RUN.c.id)
+    if source is not None:
+        query = query.where(RUN.c.source == source)
+    return [_run(row) for row in conn.execute(query)]
+
+
+def last_runs(conn: Connection) -> dict[str, StoredRun]:
+    """The newest run of every source that has run."""
+    newest = select(func.max(RUN.c.id)).group_by(RUN.c.source).scalar_subquery()
+    rows = conn.execute(select(RUN).where(RUN.c.id.in_(newest)).order_by(RUN.c.source))
+    return {run.source: run for run in map(_run, rows)}
+
+
+def last_success(conn: Connection, source: str) -> dt.datetime | None:
+    """When the newest successful run (ok or nothing new) of ``source`` started."""
+    value = conn.execute(
+        select(func.max(RUN.c.started_at)).where(RUN.c.source == source, RUN.c.status.in_(SUCCESS))
+    ).scalar_one()
+    return None if value is None else _utc(value)
+
+
+def last_failure(conn: Connection, source: str) -> dt.datetime | None:
+    """When the newest failed run of ``source`` started."""
+    value = conn.execute(
+        select(func.max(RUN.c.started_at)).where(RUN.c.source == source, RUN.c.status == "failed")
+    ).scalar_one()
+    return None if value is None else _utc(value)
+
+
+def deviations(conn: Connection, *, open_only: bool = False) -> list[StoredDeviation]:
+    """Data deviations (only those still ``new``), oldest first."""
+    query = select(DEVIATION).order_by(DEVIATION.c.id)
+    if open_only:
+        query = query.where(DEVIATION.c.status == "new")
+    return [
+        StoredDeviation(
+            id=row.id,
+            source=row.source,
+            run_id=row.run_id,
+            raised_at=_utc(row.raised_at),
+            owner=row.owner,
+            message=row.message,
+            status=row.status,
+        )
+        for row in conn.execute(query)
+    ]
