@@ -555,3 +555,18 @@ class DataDeviationRow(Base):
     owner: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(ENUM)
+
+
+class MaturityAnswerRow(Base):
+    """One answer of a maturity self-assessment (seed 003): unit, date, statement, answer.
+
+    Keyed by (unit, date, statement): re-recording an assessment of the same day replaces
+    its answers; assessments of other days stay, so they can be compared over time.
+    """
+
+    __tablename__ = "maturity_answer"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    assessed_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    statement: Mapped[str] = mapped_column(String(8), primary_key=True)
+    answer: Mapped[str] = mapped_column(ENUM)
+    answered_by: Mapped[str] = mapped_column(String(200))
