@@ -356,3 +356,42 @@ def test_sql_source_broken_query_and_empty_result(
     )
     assert empty.status == "nothing_new"
     assert _weekly_total(url) == (0, 0)
+
+
+def test_server_runs_the_sources_only_when_configured(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from pks.api.app import create_app
+
+    url = _store(sqlite_url, tmp_path)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write(drop, "weekly_2025.csv", WEEKLY)
+    config = write(
+        tmp_path,
+        "pks-sources.toml",
+        '[[source]]\nname = "drop"\nkind = "folder"\nschedule = "hourly"\n'
+        'owner = "o@r.se"\npath = "drop"\n',
+    )
+    monkeypatch.delenv("PKS_SOURCES_CONFIG", raising=False)
+    with TestClient(create_app(url)) as client:
+        assert client.get("/healthz").status_code == 200
+        time.sleep(0.5)
+    assert (drop / "weekly_2025.csv").exists()  # no config: the server leaves it alone
+
+    monkeypatch.setenv("PKS_SOURCES_CONFIG", str(config))
+    with TestClient(create_app(url)):
+        deadline = time.monotonic() + 20
+        while not (drop / "done" / "weekly_2025.csv").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        while time.monotonic() < deadline:
+            with transaction(url) as conn:
+                if store.runs(conn, "drop"):
+                    break
+            time.sleep(0.1)
+    assert (drop / "done" / "weekly_2025.csv").is_file()
+    assert _weekly_total(url) == (5, 72)

@@ -10,13 +10,19 @@ from fastapi.templating import Jinja2Templates
 
 from pks import __version__
 from pks.services import overview as service
+from pks.services.sources import lifespan
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def create_app(url: str) -> FastAPI:
     """The application bound to the store at ``url``."""
-    app = FastAPI(title="pks", version=__version__, openapi_url="/api/v1/openapi.json")
+    app = FastAPI(
+        title="pks",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan(url),  # runs PKS_SOURCES_CONFIG's sources on their schedule
+    )
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -45,7 +45,8 @@ import re
 import shutil
 import tempfile
 import tomllib
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -324,48 +325,37 @@ def _csv_value(value: object) -> str:
 
 
 def _fetch(source: Source, folder: Path) -> list[Path]:
-    """Run every query and write its result as ``<kind>_<source>[_n].csv``; none if every
-    query came back empty."""
-    import sqlalchemy as sa
-
-    from pks.store.db import describe_url, normalise_url
+    """Run every query and write its result as ``<kind>_<source>[_n].csv``, the FILE of
+    problem lines; no files if every query came back empty."""
+    from pks.store.sources import WarehouseFailed, query_warehouse
 
     assert source.url is not None
-    written: list[tuple[Path, int]] = []
+    names = [
+        f"{q.kind}_{source.name}{'' if len(source.queries) == 1 else f'_{i}'}.csv"
+        for i, q in enumerate(source.queries, 1)
+    ]
+    counts: list[int] = []
+
+    def write_csv(index: int, columns: list[str], rows: Iterator[Sequence[object]]) -> None:
+        with (folder / names[index]).open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            count = 0
+            for row in rows:
+                writer.writerow([_csv_value(v) for v in row])
+                count += 1
+        counts.append(count)
+
     try:
-        engine = sa.create_engine(normalise_url(source.url))
-    except Exception as error:  # a bad URL or missing driver: the owner's to fix
-        raise _SourceFailed([f"{source.name}: bad warehouse URL: {error}"]) from None
-    try:
-        with engine.connect() as conn:
-            for i, query in enumerate(source.queries, 1):
-                suffix = "" if len(source.queries) == 1 else f"_{i}"
-                path = folder / f"{query.kind}_{source.name}{suffix}.csv"
-                try:
-                    cursor = conn.execute(sa.text(query.sql))
-                except sa.exc.DBAPIError as error:
-                    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-                    raise _SourceFailed(
-                        [f"{path.name}:-:-: the warehouse query failed: {reason}"]
-                    ) from None
-                rows = 0
-                with path.open("w", encoding="utf-8", newline="") as handle:
-                    writer = csv.writer(handle)
-                    writer.writerow(list(cursor.keys()))
-                    for row in cursor:
-                        writer.writerow([_csv_value(v) for v in row])
-                        rows += 1
-                written.append((path, rows))
-    except sa.exc.OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        raise _SourceFailed(
-            [f"{source.name}: cannot reach the warehouse {describe_url(source.url)}: {reason}"]
-        ) from None
-    finally:
-        engine.dispose()
-    if all(rows == 0 for _, rows in written):
-        return []
-    return [path for path, _ in written]
+        query_warehouse(source.url, [q.sql for q in source.queries], write_csv)
+    except WarehouseFailed as failed:
+        where = (
+            f"{names[failed.query]}:-:-: the warehouse query failed: "
+            if failed.query is not None
+            else f"{source.name}: "
+        )
+        raise _SourceFailed([where + failed.reason]) from None
+    return [] if sum(counts) == 0 else [folder / name for name in names]
 
 
 def _run_sql(url: str, source: Source, result: RunResult) -> None:
@@ -478,6 +468,46 @@ def run_sources(
 def run_due_sources(url: str, config: Path) -> list[RunResult]:
     """What the server calls every minute: re-read the config, run the due sources."""
     return run_sources(url, load_config(config), due_only=True)
+
+
+# -- the server's schedule --------------------------------------------------------------
+
+
+async def run_on_schedule(url: str, config: Path, interval: float = 60.0) -> None:
+    """Check the sources every ``interval`` seconds until cancelled (the server's loop).
+
+    Runs happen in a worker thread so the web server keeps answering; any error is logged
+    and the loop goes on, because one broken check must not stop tomorrow's 05:00 load.
+    """
+    import asyncio
+    import logging
+
+    log = logging.getLogger("pks.sources")
+    while True:
+        try:
+            for result in await asyncio.to_thread(run_due_sources, url, config):
+                log.info("source %s: %s, %d rows", result.source, result.status, result.rows)
+        except Exception:  # logged, never fatal: the next check tries again
+            log.exception("data sources: the scheduled check failed")
+        await asyncio.sleep(interval)
+
+
+def lifespan(url: str) -> Callable[[object], AbstractAsyncContextManager[None]]:
+    """A FastAPI lifespan that runs :func:`run_on_schedule` while the server is up, only
+    when PKS_SOURCES_CONFIG names a config (else the server does exactly what it did)."""
+    import asyncio
+
+    @asynccontextmanager
+    async def run(_app: object) -> AsyncIterator[None]:
+        config = os.environ.get(CONFIG_ENV)
+        task = asyncio.create_task(run_on_schedule(url, Path(config))) if config else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+
+    return run
 
 
 # -- status ------------------------------------------------------------------------------

@@ -7,9 +7,12 @@ zone, so every read goes through :func:`_utc` and callers always get aware datet
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import OperationalError
 
 from pks.store.models import Base, DataDeviationRow, ImportFileRow, SourceRunRow
 
@@ -176,3 +179,53 @@ def deviations(conn: Connection, *, open_only: bool = False) -> list[StoredDevia
         )
         for row in conn.execute(query)
     ]
+
+
+# -- the region's data warehouse (a source of kind "sql") ---------------------------------
+
+
+class WarehouseFailed(Exception):
+    """The warehouse could not be reached or a query failed; ``query`` is the index of the
+    failing query (None when the connection itself failed)."""
+
+    def __init__(self, reason: str, query: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.query = query
+
+
+RowSink = Callable[[int, list[str], Iterator[Sequence[Any]]], None]
+"""Receives each query's index, column names and rows (streamed, not held in memory)."""
+
+
+def query_warehouse(url: str, queries: Sequence[str], sink: RowSink) -> None:
+    """Run read-only ``queries`` against the warehouse at ``url``, one connection, handing
+    each result to ``sink``; only the store knows SQLAlchemy, the service writes the files."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from pks.store.db import describe_url, normalise_url
+
+    def first_line(error: DBAPIError) -> str:
+        return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+
+    try:
+        engine = create_engine(normalise_url(url))
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as error:
+        raise WarehouseFailed(f"bad warehouse URL: {error}") from None
+    try:
+        with engine.connect() as conn:
+            for index, sql in enumerate(queries):
+                try:
+                    cursor = conn.execute(text(sql))
+                except DBAPIError as error:
+                    if isinstance(error, OperationalError) and error.connection_invalidated:
+                        raise
+                    raise WarehouseFailed(first_line(error), index) from None
+                sink(index, list(cursor.keys()), iter(cursor))
+    except OperationalError as error:
+        raise WarehouseFailed(
+            f"cannot reach the warehouse {describe_url(url)}: {first_line(error)}"
+        ) from None
+    finally:
+        engine.dispose()
