@@ -1,0 +1,125 @@
+"""`pks followup` through the real CLI: the JSON contract, the Swedish table, exit 2 on
+user mistakes. The store is the one of tests/services/test_followup.py (SQLite only)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from helpers import write, write_master
+from pks.cli import app
+from pks.core.calendar import IsoWeek
+from pks.core.plan_versions import ApprovalLevel
+from pks.services import plan_versions as pv
+from pks.services.imports import import_files
+
+runner = CliRunner()
+CONTRACT = {
+    "planned",
+    "performed",
+    "bought",
+    "inflow",
+    "inflow_forecast",
+    "waiting",
+    "waiting_projected",
+    "waiting_over_90d",
+    "cumulative_planned",
+    "cumulative_performed",
+    "cumulative_bought",
+    "cumulative_inflow",
+    "cumulative_inflow_forecast",
+}
+
+
+def _fake_plan(nb: float, hoft: float) -> Any:
+    """What save_plan reads of a ProductionPlan: ORT's 52 weeks of 2025."""
+    objects = [SimpleNamespace(code="ORT-NB"), SimpleNamespace(code="ORT-HOFT")]
+    weeks = [IsoWeek(2025, n) for n in range(1, 53)]
+    inputs = SimpleNamespace(scope="ORT", weeks=weeks, objects=objects)
+    plan = np.array([[nb] * 52, [hoft] * 52])
+    return SimpleNamespace(run=SimpleNamespace(inputs=inputs), plan=plan)
+
+
+@pytest.fixture
+def store(sqlite_url: str, tmp_path: Path) -> str:
+    """ORT-NB performs 16 + 2 bought a week of 2025-W01–W10 against a plan of 20."""
+    rows = ["iso_week,planning_object_code,measure,count"]
+    rows += [
+        f"2025-W{w:02d},ORT-NB,{m},{n}"
+        for w in range(1, 11)
+        for m, n in (("performed", 16), ("bought", 2), ("inflow", 20))
+    ]
+    import_files(sqlite_url, write_master(tmp_path))
+    import_files(sqlite_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
+    vid = pv.save_plan(sqlite_url, "ORT", _fake_plan(20, 6), "Anna")["version"]
+    pv.propose(sqlite_url, vid, "Anna")
+    pv.approve(sqlite_url, vid, ApprovalLevel.STRATEGIC, "Stina")
+    pv.approve(sqlite_url, vid, ApprovalLevel.TACTICAL, "Tore")
+    pv.activate(sqlite_url, vid, "Anna")
+    return sqlite_url
+
+
+def test_json_has_the_contract_fields(store: str) -> None:
+    """ORT-NB: 10 × 18 = 180 to date, pace 18, 42 weeks left: 936 of 1,040, 104 short."""
+    result = runner.invoke(
+        app, ["followup", "--db", store, "--week", "2025-W10", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == {
+        "week",
+        "unit",
+        "against",
+        "plan_versions",
+        "forecast_versions",
+        "objects",
+        "rollups",
+        "data_quality",
+    }
+    for row in report["objects"] + report["rollups"]:
+        assert set(row) >= CONTRACT
+        assert set(row["kpis"]) == {"beläggningsgrad", "utförande", "kvalitetsutfall", "prognosfel"}
+        assert all(set(k) == {"value", "definition"} for k in row["kpis"].values())
+    nb = next(r for r in report["objects"] if r["planning_object"] == "ORT-NB")
+    assert nb["cumulative_performed"] == 180 and nb["inflow_forecast"] is None
+    assert nb["year_end_projection"]["shortfall"] == pytest.approx(104)
+
+
+def test_text_is_a_swedish_table_with_the_year_end_line(store: str) -> None:
+    result = runner.invoke(
+        app,
+        ["followup", "--db", store, "--week", "2025-W10", "--unit", "ORT"],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Uppföljning 2025-W10 – ORT mot aktiv plan" in result.stdout
+    assert "Planerat" in result.stdout and "Ack. utfört inkl. köpt" in result.stdout
+    # ORT: 52 × (20 + 6) = 1,352 planned; 180 + 0 to date; 180 + 42 × 18 = 936; 416 short
+    assert (
+        "Årsprognos ORT: planerat 1 352, utfört hittills 180, i nuvarande takt 936 "
+        "(416 under plan)" in result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--week", "2025-10"], "pks followup: --week '2025-10'"),
+        (
+            ["--week", "2025-W10", "--unit", "AKM"],
+            "no active plan for AKM: approve and activate one first",
+        ),
+        (["--week", "2025-W10", "--unit", "NOPE"], "unknown unit 'NOPE'"),
+    ],
+)
+def test_user_mistakes_exit_2_without_a_trace(store: str, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["followup", "--db", store, *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
