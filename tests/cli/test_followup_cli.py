@@ -91,7 +91,13 @@ def test_json_has_the_contract_fields(store: str) -> None:
     assert nb["year_end_projection"]["shortfall"] == pytest.approx(104)
 
 
-def test_text_is_a_swedish_table_with_the_year_end_line(store: str) -> None:
+def test_text_is_a_swedish_table_with_the_year_end_line(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pks.cli_common import out
+
+    # a wide console whatever an earlier test in this worker left behind (Rich keeps it)
+    monkeypatch.setattr(out, "width", 250)
     result = runner.invoke(
         app,
         ["followup", "--db", store, "--week", "2025-W10", "--unit", "ORT"],
