@@ -61,3 +61,26 @@ def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
 def write_master(folder: Path) -> list[Path]:
     """The master-data files of the small test region."""
     return [write(folder, name, text) for name, text in MASTER.items()]
+
+
+def weekly_history(folder: Path) -> Path:
+    """2025-W01 … W52: 20 referrals a week to ORT-NB, all booked and performed, none removed
+    (so every share estimated from history is 0 and the naive forecast is 20 a week)."""
+    rows = ["iso_week,planning_object_code,measure,count"]
+    for week in range(1, 53):
+        for measure in ("inflow", "booked", "performed"):
+            rows.append(f"2025-W{week:02d},ORT-NB,{measure},20")
+        rows.append(f"2025-W{week:02d},ORT-NB,removed,0")
+    return write(folder, "weekly.csv", "\n".join(rows) + "\n")
+
+
+def planned_region(url: str, folder: Path, extra: list[Path] | None = None) -> str:
+    """The small region with its 2025 history (and ``extra`` files) imported and a naive
+    52-week forecast stored: ready for pks plan …; returns ``url``."""
+    from pks.services.forecasting import run_forecast
+    from pks.services.imports import import_files
+
+    import_files(url, write_master(folder))
+    import_files(url, [weekly_history(folder), *(extra or [])])
+    run_forecast(url, horizon=52, method="naive")
+    return url

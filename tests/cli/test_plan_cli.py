@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import write, write_master
+from helpers import planned_region, write_master
 from pks.cli import app
-from pks.services.forecasting import run_forecast
 from pks.services.imports import import_files
 
 runner = CliRunner()
@@ -18,14 +17,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def store(sqlite_url: str, tmp_path: Path) -> str:
-    rows = ["iso_week,planning_object_code,measure,count"]
-    for week in range(1, 53):
-        for measure in ("inflow", "booked", "performed"):
-            rows.append(f"2025-W{week:02d},ORT-NB,{measure},20")
-    import_files(sqlite_url, write_master(tmp_path))
-    import_files(sqlite_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
-    run_forecast(sqlite_url, horizon=52, method="naive")
-    return sqlite_url
+    return planned_region(sqlite_url, tmp_path)
 
 
 def test_need_json_has_both_totals(store: str) -> None:

@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from helpers import write, write_master
+from helpers import planned_region
 from pks.core.organisation import OrgLevel
 from pks.services import plan_versions as pv
 from pks.services.errors import UserError
 from pks.services.excel_export import UNITS_FORMAT, export_plan
-from pks.services.forecasting import run_forecast
-from pks.services.imports import import_files
 from pks.services.production_plan import production_plan
 from pks.store import plans as store
 from pks.store.db import transaction
@@ -23,13 +21,7 @@ from pks.store.db import transaction
 
 @pytest.fixture
 def version(sqlite_url: str, tmp_path: Path) -> tuple[str, int]:
-    rows = ["iso_week,planning_object_code,measure,count"]
-    for week in range(1, 53):
-        for measure in ("inflow", "booked", "performed"):
-            rows.append(f"2025-W{week:02d},ORT-NB,{measure},20")
-    import_files(sqlite_url, write_master(tmp_path))
-    import_files(sqlite_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
-    run_forecast(sqlite_url, horizon=52, method="naive")
+    planned_region(sqlite_url, tmp_path)
     plan = production_plan(sqlite_url, OrgLevel.CLINIC, "ORT", None, horizon=8)
     saved = pv.save_plan(sqlite_url, "ORT", plan, "Anna", "Plan 2026")
     return sqlite_url, int(saved["version"])

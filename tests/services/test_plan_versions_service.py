@@ -14,13 +14,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from helpers import write, write_master
+from helpers import planned_region
 from pks.core.organisation import OrgLevel
 from pks.core.plan_versions import ApprovalLevel
 from pks.services import plan_versions as pv
 from pks.services.errors import UserError
-from pks.services.forecasting import run_forecast
-from pks.services.imports import import_files
 from pks.services.production_plan import production_plan
 from pks.store import plans as store
 from pks.store.db import normalise_url, transaction
@@ -28,21 +26,10 @@ from pks.store.db import normalise_url, transaction
 STRATEGIC, TACTICAL = ApprovalLevel.STRATEGIC, ApprovalLevel.TACTICAL
 
 
-def _history(tmp_path: Path) -> list[Path]:
-    rows = ["iso_week,planning_object_code,measure,count"]
-    for week in range(1, 53):
-        for measure in ("inflow", "booked", "performed"):
-            rows.append(f"2025-W{week:02d},ORT-NB,{measure},20")
-        rows.append(f"2025-W{week:02d},ORT-NB,removed,0")
-    return [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")]
-
-
 @pytest.fixture
 def saved(db_url: str, tmp_path: Path) -> tuple[str, int]:
     """(url, id of a draft version of ORT's 8-week plan saved by Anna)."""
-    import_files(db_url, write_master(tmp_path))
-    import_files(db_url, _history(tmp_path))
-    run_forecast(db_url, horizon=52, method="naive")
+    planned_region(db_url, tmp_path)
     plan = production_plan(db_url, OrgLevel.CLINIC, "ORT", None, horizon=8)
     version = pv.save_plan(db_url, "ORT", plan, "Anna", "Plan 2026")
     return db_url, version["version"]

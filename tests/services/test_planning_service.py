@@ -14,25 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import write, write_master
+from helpers import planned_region, write
 from pks.core.calendar import IsoWeek, working_days
 from pks.core.organisation import OrgLevel
 from pks.services.errors import UserError
-from pks.services.forecasting import run_forecast
 from pks.services.imports import import_files
 from pks.services.planning import balance_report, capacity_report, need_report
-
-
-def _history(tmp_path: Path, snapshot: str = "") -> list[Path]:
-    rows = ["iso_week,planning_object_code,measure,count"]
-    for week in range(1, 53):
-        for measure in ("inflow", "booked", "performed"):
-            rows.append(f"2025-W{week:02d},ORT-NB,{measure},20")
-        rows.append(f"2025-W{week:02d},ORT-NB,removed,0")
-    files = [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")]
-    if snapshot:
-        files.append(write(tmp_path, "waiting_list.csv", snapshot))
-    return files
 
 
 @pytest.fixture
@@ -40,10 +27,7 @@ def planned(db_url: str, tmp_path: Path) -> str:
     snapshot = "snapshot_date,planning_object_code,weeks_waited,count\n" + "".join(
         f"2025-12-29,ORT-NB,{w},10\n" for w in range(20)
     )
-    import_files(db_url, write_master(tmp_path))
-    import_files(db_url, _history(tmp_path, snapshot))
-    run_forecast(db_url, horizon=52, method="naive")
-    return db_url
+    return planned_region(db_url, tmp_path, [write(tmp_path, "waiting_list.csv", snapshot)])
 
 
 def test_need_follows_flow_and_target(planned: str) -> None:
