@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -96,6 +97,10 @@ def followup_command(
         Against, typer.Option("--against", help="active plan or the original it replaced")
     ] = Against.active,
     output_format: Annotated[Format, typer.Option("--format", help="text or json")] = Format.text,
+    excel: Annotated[
+        Path | None,
+        typer.Option("--excel", help="Also write the tables to an Excel workbook (.xlsx)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Weekly follow-up: plan against performed, bought, inflow, forecast and waiting list,
@@ -107,6 +112,13 @@ def followup_command(
         report = followup(url_of(db), week, unit, against.value)
     except UserError as error:
         fail([f"pks followup: {error}"])
+    if excel is not None:
+        from pks.services.excel_export import export_followup
+
+        try:
+            export_followup(report, excel)
+        except UserError as error:
+            fail([f"pks followup: {error}"])
     if output_format is Format.json:
         typer.echo(json.dumps(report, ensure_ascii=False))
     else:

@@ -129,3 +129,29 @@ def test_user_mistakes_exit_2_without_a_trace(store: str, args: list[str], messa
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_excel_workbook_has_the_same_numbers(store: str, tmp_path: Path) -> None:
+    """The workbook's ORT sheet shows ORT-NB's week (planned 20, performed 16, bought 2) and
+    the year to date (performed incl. bought 180) as in the JSON; header frozen."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "uppfoljning.xlsx"
+    result = runner.invoke(
+        app, ["followup", "--db", store, "--week", "2025-W10", "--unit", "ORT",
+              "--excel", str(path), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    book = load_workbook(path)
+    assert book.sheetnames[0] == "Översikt" and "ORT" in book.sheetnames
+    sheet = book["ORT"]
+    assert sheet.freeze_panes == "B3"
+    headers = [c.value for c in sheet[2]]
+    row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "ORT-NB")
+    values = dict(zip(headers, row, strict=True))
+    assert (values["Planerat"], values["Utfört"], values["Köpt"]) == (20, 16, 2)
+    assert values["Ack. utfört inkl. köpt"] == 180
+    bad = runner.invoke(
+        app, ["followup", "--db", store, "--week", "2025-W10", "--excel", str(tmp_path / "x.csv")]
+    )
+    assert bad.exit_code == 2 and "name it …xlsx" in bad.stderr

@@ -118,3 +118,65 @@ def _unit_sheet(
     sheet.column_dimensions["B"].width = 34
     for c in range(FIRST_WEEK_COLUMN, total_col + 1):
         sheet.column_dimensions[get_column_letter(c)].width = 11
+
+
+FOLLOWUP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("planned", "Planerat"),
+    ("performed", "Utfört"),
+    ("bought", "Köpt"),
+    ("inflow", "Inflöde"),
+    ("inflow_forecast", "Prognos inflöde"),
+    ("waiting", "Väntande"),
+    ("waiting_projected", "Väntande enl. prognos"),
+    ("waiting_over_90d", "Väntat > 90 dagar"),
+    ("cumulative_planned", "Ack. planerat"),
+    ("cumulative_performed", "Ack. utfört inkl. köpt"),
+    ("cumulative_bought", "Ack. köpt"),
+    ("cumulative_inflow", "Ack. inflöde"),
+    ("cumulative_inflow_forecast", "Ack. prognos inflöde"),
+)
+"""Follow-up fields (the `pks followup` JSON contract) and their Swedish column headings."""
+
+
+def export_followup(report: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Write a follow-up (the dict of `services.followup.followup`) to ``path`` (.xlsx): an
+    overview sheet of the roll-ups and one sheet per unit with its planning objects."""
+    if path.suffix.lower() != ".xlsx":
+        raise UserError(f"{path}: the export is an Excel workbook; name it …xlsx")
+    book = Workbook()
+    overview = book.active
+    overview.title = "Översikt"
+    _figure_sheet(overview, "Enhet", [(r["unit"], r) for r in report["rollups"]], report)
+    by_unit: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for row in report["objects"]:
+        by_unit[row["unit"]].append((row["planning_object"], row))
+    for unit in sorted(by_unit):
+        _figure_sheet(book.create_sheet(unit[:31]), "Planeringsobjekt", by_unit[unit], report)
+    try:
+        book.save(path)
+    except OSError as error:
+        raise UserError(f"{path}: cannot write: {error.strerror}") from None
+    return {"path": str(path), "sheets": ["Översikt", *sorted(by_unit)]}
+
+
+def _figure_sheet(
+    sheet: Any, key_heading: str, rows: list[tuple[str, dict[str, Any]]], report: dict[str, Any]
+) -> None:
+    """Rows × follow-up fields for the report's week, header frozen, numbers formatted."""
+    week = IsoWeek.parse(report["week"])
+    sheet.cell(row=1, column=1, value=f"Uppföljning {week_label(week)} – {report['unit']}")
+    sheet.cell(row=1, column=1).font = BOLD
+    headers = [key_heading, *(label for _, label in FOLLOWUP_COLUMNS)]
+    for c, text in enumerate(headers, start=1):
+        cell = sheet.cell(row=2, column=c, value=text)
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    for r, (key, row) in enumerate(rows, start=3):
+        sheet.cell(row=r, column=1, value=key)
+        for c, (field, _) in enumerate(FOLLOWUP_COLUMNS, start=2):
+            cell = sheet.cell(row=r, column=c, value=row.get(field))
+            cell.number_format = UNITS_FORMAT
+    sheet.freeze_panes = sheet.cell(row=3, column=2)
+    sheet.column_dimensions["A"].width = 24
+    for c in range(2, len(headers) + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 13
