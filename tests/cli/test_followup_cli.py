@@ -155,3 +155,25 @@ def test_excel_workbook_has_the_same_numbers(store: str, tmp_path: Path) -> None
         app, ["followup", "--db", store, "--week", "2025-W10", "--excel", str(tmp_path / "x.csv")]
     )
     assert bad.exit_code == 2 and "name it …xlsx" in bad.stderr
+
+
+def test_capacity_forecast_against_the_schedule(store: str, tmp_path: Path) -> None:
+    """ORT-NB uses the physicians ORT-LAK: forecast 6 FTE × 40 h × 0.8 × 0.9 = 172.8 h in
+    2025-W10 (five working days, no calendar rows outside summer); the schedule books 30 h
+    on each weekday = 150 h. Without a schedule the scheduled figure is null."""
+    before = json.loads(runner.invoke(
+        app, ["followup", "--db", store, "--week", "2025-W10", "--format", "json"]
+    ).stdout)
+    nb = next(r for r in before["objects"] if r["planning_object"] == "ORT-NB")
+    assert nb["capacity_forecast_hours"] == pytest.approx(172.8)
+    assert nb["capacity_scheduled_hours"] is None
+    days = "".join(f"2025-03-{d:02d},ORT-LAK,30\n" for d in range(3, 8))
+    schedule = write(tmp_path, "schedule.csv", "date,resource_code,hours_booked\n" + days)
+    import_files(store, [schedule])
+    after = json.loads(runner.invoke(
+        app, ["followup", "--db", store, "--week", "2025-W10", "--format", "json"]
+    ).stdout)
+    nb = next(r for r in after["objects"] if r["planning_object"] == "ORT-NB")
+    assert nb["capacity_scheduled_hours"] == pytest.approx(150)
+    ort = next(r for r in after["rollups"] if r["unit"] == "ORT")
+    assert ort["capacity_scheduled_hours"] == pytest.approx(150)

@@ -41,6 +41,7 @@ from pks.store import forecasts as forecast_store
 from pks.store import plans as plan_store
 from pks.store import repositories as repo
 from pks.store.db import StoreConnection, transaction
+from pks.store.operations import load_schedule
 from pks.store.planning import (
     latest_snapshot,
     load_availability,
@@ -302,13 +303,39 @@ def _figures(
     )
 
 
+def _scheduled_hours(conn: StoreConnection, week: IsoWeek) -> dict[str, float]:
+    """Hours booked per resource in the week's imported schedule (staff and rooms)."""
+    booked: dict[str, float] = defaultdict(float)
+    for code, _day, hours in load_schedule(conn, week.monday, week.sunday):
+        booked[code] += hours
+    return dict(booked)
+
+
+def _capacity(
+    f: WeekFigures, available: dict[str, float], scheduled: dict[str, float]
+) -> dict[str, float | None]:
+    """Forecast available staff hours of the competences a row uses (calendar and staff
+    matrix) against the hours the schedule actually books (None without a schedule)."""
+    forecast = sum(available.get(r, 0.0) for r in f.resources)
+    booked = [scheduled[r] for r in f.resources if r in scheduled]
+    return {
+        "capacity_forecast_hours": round(forecast, 2),
+        "capacity_scheduled_hours": round(sum(booked), 2) if booked else None,
+    }
+
+
 def _row(
-    head: dict[str, Any], f: WeekFigures, available: dict[str, float], week: IsoWeek
+    head: dict[str, Any],
+    f: WeekFigures,
+    available: dict[str, float],
+    week: IsoWeek,
+    scheduled: dict[str, float],
 ) -> dict[str, Any]:
     end: YearEndProjection = year_end_projection(f.planned_year, f.done_weekly, week)
     return {
         **head,
         **{name: getattr(f, name) for name in CONTRACT},
+        **_capacity(f, available, scheduled),
         "kpis": {
             name: {"value": k.value, "definition": k.definition}
             for name, k in kpis(f, available).items()
@@ -347,6 +374,7 @@ def followup(
         waiting = _snapshot(conn, codes, iso.sunday, iso.monday)
         projected = _projected(conn, objects, plan, iso, counts[Measure.INFLOW], forecasts)
         hours_per_unit, available = _available_hours(conn, tree, objects, iso)
+        scheduled = _scheduled_hours(conn, iso)
         figures = {
             o.code: _figures(
                 o.code,
@@ -377,6 +405,7 @@ def followup(
                 figures[o.code],
                 available,
                 iso,
+                scheduled,
             )
             for o in objects
         ],
@@ -386,6 +415,7 @@ def followup(
                 totals[n],
                 available,
                 iso,
+                scheduled,
             )
             for n in nodes
         ],
