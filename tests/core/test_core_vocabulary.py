@@ -7,6 +7,7 @@ import re
 import pytest
 
 from pks.core.day_plan import ScheduleIssue
+from pks.core.deviations import DeviationAction, DeviationKind, DeviationStatus
 from pks.core.forecast.adjust import AdjustmentCategory, AdjustmentKind
 from pks.core.improvements import ImprovementStatus
 from pks.core.maturity import MaturityAnswer
@@ -48,6 +49,9 @@ ALL_VOCABULARIES: list[type[Vocabulary]] = [
     ApprovalLevel,
     PlanAction,
     MaturityAnswer,
+    DeviationKind,
+    DeviationStatus,
+    DeviationAction,
 ]
 ALL_MEMBERS = [(cls, member) for cls in ALL_VOCABULARIES for member in cls]
 
