@@ -138,7 +138,7 @@ def _waiting(values: list[float | None]) -> list[NodeWeek]:
 
 def test_waiting_rising_three_weeks_running_fires() -> None:
     # three week-on-week rises need four snapshots: 10 → 12 → 13 → 20
-    (f,) = evaluate(RULES[DeviationKind.WAITING_OVER_90D_RISING], {"N": _waiting([10, 12, 13, 20])})
+    (f,) = evaluate(RULES[DeviationKind.LONG_WAITS_RISING], {"N": _waiting([10, 12, 13, 20])})
     assert (f.value, f.limit) == (20, 10)
     assert "10 → 12 → 13 → 20" in f.message
 
@@ -147,7 +147,7 @@ def test_waiting_rising_three_weeks_running_fires() -> None:
     "values", [[12, 12, 13, 20], [10, 12, 13], [10, 12, None, 20], [20, 13, 12, 10]]
 )
 def test_waiting_not_rising_three_weeks_does_not_fire(values: list[float | None]) -> None:
-    assert evaluate(RULES[DeviationKind.WAITING_OVER_90D_RISING], {"N": _waiting(values)}) == []
+    assert evaluate(RULES[DeviationKind.LONG_WAITS_RISING], {"N": _waiting(values)}) == []
 
 
 # -- capacity ---------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_default_routing_table() -> None:
     assert {r.kind: r.level for r in DEFAULT_RULES} == {
         DeviationKind.PRODUCTION_SHORTFALL: OrgLevel.CLINIC,
         DeviationKind.INFLOW_ABOVE_FORECAST: OrgLevel.CLINIC,
-        DeviationKind.WAITING_OVER_90D_RISING: OrgLevel.CLINIC,
+        DeviationKind.LONG_WAITS_RISING: OrgLevel.CLINIC,
         DeviationKind.CAPACITY_SHORTFALL: OrgLevel.UNIT,
     }
     override = DeviationRule(DeviationKind.PRODUCTION_SHORTFALL, route_to=OrgLevel.HOSPITAL)

@@ -28,7 +28,7 @@ class DeviationKind(Vocabulary):
 
     PRODUCTION_SHORTFALL = "production_shortfall"
     INFLOW_ABOVE_FORECAST = "inflow_above_forecast"
-    WAITING_OVER_90D_RISING = "waiting_over_90d_rising"
+    LONG_WAITS_RISING = "long_waits_rising"
     CAPACITY_SHORTFALL = "capacity_shortfall"
     DATA = "data"
 
@@ -38,7 +38,7 @@ swedish_terms(
     {
         DeviationKind.PRODUCTION_SHORTFALL: ("produktion under plan", "produktionsavvikelse"),
         DeviationKind.INFLOW_ABOVE_FORECAST: ("inflöde över prognos",),
-        DeviationKind.WAITING_OVER_90D_RISING: ("ökande väntande över 90 dagar",),
+        DeviationKind.LONG_WAITS_RISING: ("ökande väntande över 90 dagar",),
         DeviationKind.CAPACITY_SHORTFALL: ("kapacitet under prognos",),
         DeviationKind.DATA: ("dataavvikelse",),
     },
@@ -116,7 +116,7 @@ ROUTING: dict[DeviationKind, tuple[OrgLevel, str]] = {
         OrgLevel.CLINIC,
         "the clinic adjusts the forecast and re-plans the tactical plan within budget",
     ),
-    DeviationKind.WAITING_OVER_90D_RISING: (
+    DeviationKind.LONG_WAITS_RISING: (
         OrgLevel.CLINIC,
         "the clinic reprioritises capacity between objects and weeks; buying care is the "
         "region's, reached by escalation",
@@ -171,7 +171,7 @@ class DeviationRule:
     ``threshold``: production_shortfall: cumulative performed (own + bought) below this
     share of the cumulative plan (0.95); inflow_above_forecast: inflow above forecast ×
     (1 + threshold) (0.10); capacity_shortfall: actual hours below forecast × (1 −
-    threshold) (0.05); waiting_over_90d_rising: unused. ``weeks``: how many weeks running
+    threshold) (0.05); long_waits_rising: unused. ``weeks``: how many weeks running
     the condition must hold (1 for the cumulative rule, 3 otherwise). ``route_to``: the
     level with the mandate (default from ROUTING).
     """
@@ -205,7 +205,7 @@ class DeviationRule:
 DEFAULT_RULES: tuple[DeviationRule, ...] = (
     DeviationRule(DeviationKind.PRODUCTION_SHORTFALL, threshold=0.95, weeks=1),
     DeviationRule(DeviationKind.INFLOW_ABOVE_FORECAST, threshold=0.10, weeks=3),
-    DeviationRule(DeviationKind.WAITING_OVER_90D_RISING, threshold=0.0, weeks=3),
+    DeviationRule(DeviationKind.LONG_WAITS_RISING, threshold=0.0, weeks=3),
     DeviationRule(DeviationKind.CAPACITY_SHORTFALL, threshold=0.05, weeks=3),
 )
 """The rules of issue 6 §3 as shipped; a TOML file can change every number per level."""
@@ -348,7 +348,7 @@ def _capacity(rule: DeviationRule, points: Sequence[NodeWeek]) -> Finding | None
 _CHECKS = {
     DeviationKind.PRODUCTION_SHORTFALL: _production,
     DeviationKind.INFLOW_ABOVE_FORECAST: _inflow,
-    DeviationKind.WAITING_OVER_90D_RISING: _waiting,
+    DeviationKind.LONG_WAITS_RISING: _waiting,
     DeviationKind.CAPACITY_SHORTFALL: _capacity,
 }
 
