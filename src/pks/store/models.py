@@ -570,3 +570,47 @@ class MaturityAnswerRow(Base):
     statement: Mapped[str] = mapped_column(String(8), primary_key=True)
     answer: Mapped[str] = mapped_column(ENUM)
     answered_by: Mapped[str] = mapped_column(String(200))
+
+
+class DeviationRow(Base):
+    """A deviation (avvikelse) raised by a rule over the weekly follow-up or adopted from a
+    failed source run (``data_deviation_id``), owned by an org node (``unit_id``: where the
+    mandate to act is; moves up on escalation) and optionally an ``assignee``.
+
+    ``subject_unit_id`` is the node where the figures were measured (None for data);
+    ``week_start`` the Monday of the week evaluated; ``arrived_week`` the Monday of the week
+    it reached its current owner, from which the weekly rhythm counts.
+    """
+
+    __tablename__ = "deviation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(ENUM, index=True)
+    subject_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(ENUM)
+    week_start: Mapped[dt.date] = mapped_column(Date)
+    arrived_week: Mapped[dt.date] = mapped_column(Date)
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str] = mapped_column(Text)
+    action_taken: Mapped[str | None] = mapped_column(Text)
+    data_deviation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_deviation.id"), unique=True
+    )
+
+
+class DeviationEventRow(Base):
+    """Audit trail of a deviation: who, when, which action, status and owning node before
+    → after, and the comment (or the action decided)."""
+
+    __tablename__ = "deviation_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deviation_id: Mapped[int] = mapped_column(ForeignKey("deviation.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(ENUM)
+    old_status: Mapped[str | None] = mapped_column(ENUM)
+    new_status: Mapped[str] = mapped_column(ENUM)
+    old_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    new_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    comment: Mapped[str] = mapped_column(Text)
