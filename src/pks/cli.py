@@ -206,6 +206,7 @@ from pks.cli_followup import followup_command  # noqa: E402
 from pks.cli_forecast import forecast_app, forecast_file_command  # noqa: E402
 from pks.cli_maturity import maturity_app  # noqa: E402
 from pks.cli_plan import plan_app  # noqa: E402
+from pks.cli_report import report_app  # noqa: E402
 from pks.cli_sources import sources_app  # noqa: E402
 from pks.cli_waitinglist import waitinglist_app  # noqa: E402
 
@@ -215,6 +216,7 @@ app.command("forecast-file")(forecast_file_command)
 app.command("followup")(followup_command)
 app.add_typer(plan_app, name="plan")
 app.add_typer(maturity_app, name="maturity")
+app.add_typer(report_app, name="report")
 app.add_typer(sources_app, name="sources")
 app.add_typer(waitinglist_app, name="waitinglist")
 
