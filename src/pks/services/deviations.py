@@ -1,0 +1,373 @@
+"""Deviations (pks deviations): rules over the weekly follow-up, routed and escalated.
+
+``run`` reads the follow-up (`pks.services.followup`) of the week and the weeks before it
+that the rules need, evaluates the rules per org node (`pks.core.deviations.evaluate`),
+routes each finding to the lowest node with the mandate, raises one deviation per kind
+and owner (a node's finding is left to the lower owner when one of its descendants already
+has the same kind: that level balances first and escalates what it cannot), adopts failed
+source runs (``data_deviation``) as deviations of kind ``data`` for the source's data
+owner, and escalates deviations still unresolved after ``escalate_after_weeks`` weeks.
+
+Config: TOML from ``--config`` or ``PKS_DEVIATIONS_CONFIG``, else the defaults of
+`pks.core.deviations.DEFAULT_RULES` (docs/planning.md, Deviations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pks.core.calendar import IsoWeek
+from pks.core.deviations import (
+    DEFAULT_ESCALATE_AFTER_WEEKS,
+    DEFAULT_RULES,
+    DeviationAction,
+    DeviationError,
+    DeviationKind,
+    DeviationRule,
+    DeviationStatus,
+    Finding,
+    NodeWeek,
+    due_for_escalation,
+    escalate_to,
+    evaluate,
+    route,
+    rule_from_settings,
+    transition,
+)
+from pks.core.organisation import OrgLevel, OrgTree
+from pks.services.errors import UserError
+from pks.services.followup import followup, parse_week
+from pks.store import deviations as store
+from pks.store import repositories as repo
+from pks.store.db import transaction
+
+RUN_AUTHOR = "pks deviations run"
+CAPACITY_SKIPPED = (
+    "capacity_shortfall: skipped — the follow-up has no figures of actual against forecast "
+    "available capacity yet"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The rules, the weeks before automatic escalation and the assignee per org node."""
+
+    rules: tuple[DeviationRule, ...] = DEFAULT_RULES
+    escalate_after_weeks: int = DEFAULT_ESCALATE_AFTER_WEEKS
+    assignees: dict[str, str] = field(default_factory=dict)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from ``path``, else ``PKS_DEVIATIONS_CONFIG``, else the defaults."""
+    if path is None:
+        env = os.environ.get("PKS_DEVIATIONS_CONFIG")
+        if not env:
+            return Settings()
+        path = Path(env)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the deviations config: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: not valid TOML: {error}") from None
+    unknown = sorted(set(data) - {"rules", "escalate_after_weeks", "assignees"})
+    if unknown:
+        raise UserError(f"{path}: unknown key {unknown[0]!r}")
+    rules = {r.kind: r for r in DEFAULT_RULES}
+    for name, values in dict(data.get("rules", {})).items():
+        try:
+            kind = DeviationKind.parse(name)
+            if kind not in rules:
+                raise ValueError(f"{name!r} has no rule (data deviations come from sources)")
+            rules[kind] = rule_from_settings(kind, values)
+        except ValueError as error:
+            raise UserError(f"{path}: rules.{name}: {error}") from None
+    after = data.get("escalate_after_weeks", DEFAULT_ESCALATE_AFTER_WEEKS)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 1:
+        raise UserError(f"{path}: escalate_after_weeks must be a whole number ≥ 1, got {after!r}")
+    assignees = {str(k): str(v) for k, v in dict(data.get("assignees", {})).items()}
+    return Settings(tuple(rules.values()), after, assignees)
+
+
+def _series(reports: Sequence[dict[str, Any]]) -> dict[str, list[NodeWeek]]:
+    """node → its follow-up points, oldest week first."""
+    series: dict[str, list[NodeWeek]] = {}
+    for report in reports:
+        week = IsoWeek.parse(report["week"])
+        for r in report["rollups"]:
+            series.setdefault(r["unit"], []).append(
+                NodeWeek(
+                    node=r["unit"],
+                    level=OrgLevel.parse(r["level"]),
+                    week=week,
+                    cumulative_planned=r["cumulative_planned"],
+                    cumulative_performed=r["cumulative_performed"],
+                    inflow=r["inflow"],
+                    inflow_forecast=r["inflow_forecast"],
+                    waiting_over_90d=r["waiting_over_90d"],
+                )
+            )
+    return series
+
+
+def _weeks_needed(rules: Sequence[DeviationRule]) -> int:
+    """Weeks of follow-up the enabled rules read (N + 1 for "rising N weeks")."""
+    needed = 1
+    for rule in rules:
+        weeks = [rule.weeks, *(s.weeks for s in rule.levels.values() if s.weeks is not None)]
+        extra = 1 if rule.kind is DeviationKind.LONG_WAITS_RISING else 0
+        needed = max(needed, max(weeks) + extra)
+    return needed
+
+
+def _owned(tree: OrgTree, findings: list[tuple[Finding, str]]) -> dict[str, list[Finding]]:
+    """owner → findings, without findings whose owner has a descendant owner (the lower
+    level acts first; the higher one hears of it by escalation)."""
+    owners = {owner for _, owner in findings}
+    kept: dict[str, list[Finding]] = {}
+    for finding, owner in findings:
+        lower = [o for o in owners if o != owner and owner in tree.ancestors(o)]
+        if not lower:
+            kept.setdefault(owner, []).append(finding)
+    return kept
+
+
+def _in_scope(tree: OrgTree, scope: str, d: store.StoredDeviation) -> bool:
+    inside = set(tree.subtree(scope))
+    return d.unit in inside or (d.subject is not None and d.subject in inside)
+
+
+def _view(d: store.StoredDeviation, events: list[store.StoredEvent]) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "subject": d.subject,
+        "unit": d.unit,
+        "assignee": d.assignee,
+        "status": d.status,
+        "week": str(IsoWeek.of(d.week_start)),
+        "arrived_week": str(IsoWeek.of(d.arrived_week)),
+        "raised_at": d.raised_at.isoformat(),
+        "message": d.message,
+        "action_taken": d.action_taken,
+        "data_deviation_id": d.data_deviation_id,
+        "events": [
+            {
+                "at": e.at.isoformat(),
+                "author": e.author,
+                "action": e.action,
+                "old_status": e.old_status,
+                "new_status": e.new_status,
+                "old_unit": e.old_unit,
+                "new_unit": e.new_unit,
+                "comment": e.comment,
+            }
+            for e in events
+            if e.deviation_id == d.id
+        ],
+    }
+
+
+def run(
+    url: str,
+    week: str,
+    unit: str | None = None,
+    config: Path | None = None,
+    after_weeks: int | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Evaluate the rules for ``week`` under ``unit`` (the region by default), raise and
+    adopt deviations, and escalate those unresolved ``after_weeks`` weeks (config default
+    1) at their level. Running a week twice raises nothing new."""
+    iso = parse_week(week)
+    settings = load_settings(config)
+    after = settings.escalate_after_weeks if after_weeks is None else after_weeks
+    if after < 1:
+        raise UserError(f"--after-weeks must be at least 1, got {after}")
+    now = now or dt.datetime.now(dt.UTC)
+    enabled = [r for r in settings.rules if r.enabled or any(s.enabled for s in r.levels.values())]
+    depth = _weeks_needed(enabled)
+    reports = [followup(url, str(iso + (k - depth + 1)), unit) for k in range(depth)]
+    series = _series(reports)
+    skipped: list[str] = []
+    routed: list[tuple[Finding, str, DeviationRule]] = []
+    with transaction(url) as conn:
+        tree = OrgTree(repo.load_org_units(conn))
+        scope = reports[-1]["unit"]
+        for rule in enabled:
+            if rule.kind is DeviationKind.CAPACITY_SHORTFALL and not any(
+                p.capacity is not None for points in series.values() for p in points
+            ):
+                skipped.append(CAPACITY_SKIPPED)
+                continue
+            routed += [(f, route(tree, f.node, rule.level), rule) for f in evaluate(rule, series)]
+        existing = store.load(conn)
+        raised: list[int] = []
+        for kind in DeviationKind:
+            mine = [(f, owner) for f, owner, _ in routed if f.kind is kind]
+            for owner, found in sorted(_owned(tree, mine).items()):
+                subject = next((f for f in found if f.node == owner), found[0])
+                if any(
+                    d.kind == kind.value and d.subject == subject.node and d.status != "closed"
+                    for d in existing
+                ):
+                    continue
+                others = sorted(f.node for f in found if f is not subject)
+                message = subject.message + (f" (also at {', '.join(others)})" if others else "")
+                raised.append(
+                    store.add(
+                        conn,
+                        kind=kind.value,
+                        subject=subject.node,
+                        unit=owner,
+                        assignee=settings.assignees.get(owner),
+                        week_start=iso.monday,
+                        raised_at=now,
+                        message=message,
+                        author=RUN_AUTHOR,
+                    )
+                )
+        assert tree.root is not None
+        region = route(tree, tree.root.code, OrgLevel.REGION)
+        adopted = []
+        for data in store.unadopted_data_deviations(conn):
+            new_id = store.add(
+                conn,
+                kind=DeviationKind.DATA.value,
+                subject=None,
+                unit=region,
+                assignee=data.owner,
+                week_start=iso.monday,
+                raised_at=now,
+                message=f"data source {data.source}: {data.message}",
+                author=RUN_AUTHOR,
+                data_deviation_id=data.id,
+            )
+            adopted.append(new_id)
+        escalated, at_top = [], []
+        for d in existing:
+            status = DeviationStatus.parse(d.status)
+            if not _in_scope(tree, scope, d) or not due_for_escalation(
+                status, IsoWeek.of(d.arrived_week), iso, after
+            ):
+                continue
+            if tree[d.unit].parent_code is None:
+                at_top.append(d.id)
+                continue
+            parent = escalate_to(tree, d.unit)
+            waited = iso - IsoWeek.of(d.arrived_week)
+            store.change(
+                conn,
+                d,
+                action=DeviationAction.ESCALATE.value,
+                status=DeviationStatus.ESCALATED.value,
+                unit=parent,
+                author=RUN_AUTHOR,
+                at=now,
+                comment=f"automatic: {d.status} for {waited} week(s) at {d.unit} without an "
+                f"action decided",
+                assignee=settings.assignees.get(parent),
+                arrived_week=iso.monday,
+                action_taken=d.action_taken,
+            )
+            escalated.append(d.id)
+        ids = [*raised, *adopted, *escalated]
+        rows = [d for d in store.load(conn) if d.id in ids]
+        events = store.events(conn, ids)
+    views = {d.id: _view(d, events) for d in rows}
+    return {
+        "week": str(iso),
+        "unit": scope,
+        "raised": [views[i] for i in raised],
+        "adopted": [views[i] for i in adopted],
+        "escalated": [views[i] for i in escalated],
+        "unresolved_at_region": at_top,
+        "skipped": skipped,
+        "escalate_after_weeks": after,
+    }
+
+
+def list_deviations(
+    url: str, unit: str | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Deviations owned by ``unit`` or a node under it (all by default), optionally of one
+    status, oldest first, with their events."""
+    wanted = None
+    if status is not None:
+        try:
+            wanted = DeviationStatus.parse(status)
+        except ValueError as error:
+            raise UserError(f"--status: {error}") from None
+    with transaction(url) as conn:
+        tree = OrgTree(repo.load_org_units(conn))
+        if unit is not None and unit not in tree:
+            raise UserError(f"unknown unit {unit!r}: use a code from the organisation tree")
+        inside = None if unit is None else set(tree.subtree(unit))
+        rows = [
+            d
+            for d in store.load(conn)
+            if (inside is None or d.unit in inside) and (wanted is None or d.status == wanted)
+        ]
+        events = store.events(conn, [d.id for d in rows])
+    return [_view(d, events) for d in rows]
+
+
+def act(
+    url: str,
+    deviation_id: int,
+    action: str,
+    author: str,
+    comment: str | None = None,
+    action_taken: str | None = None,
+    week: str | None = None,
+    config: Path | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Acknowledge, decide (``action_taken`` required), close, escalate or comment
+    (``comment`` required) on a deviation; illegal transitions are UserErrors naming the
+    legal ones. An escalation arrives at the parent in ``week`` (default: this ISO week)."""
+    what = DeviationAction.parse(action)
+    if not author.strip():
+        raise UserError("--author is required: who did this")
+    if what is DeviationAction.DECIDE and not (action_taken or "").strip():
+        raise UserError("decide needs --action: what will be done")
+    if what is DeviationAction.COMMENT and not (comment or "").strip():
+        raise UserError("comment needs --text")
+    now = now or dt.datetime.now(dt.UTC)
+    arrival = IsoWeek.of(now.date()) if week is None else parse_week(week)
+    settings = load_settings(config) if what is DeviationAction.ESCALATE else Settings()
+    with transaction(url) as conn:
+        found = store.load(conn, deviation_id)
+        if not found:
+            raise UserError(f"no deviation {deviation_id}: see pks deviations list")
+        d = found[0]
+        tree = OrgTree(repo.load_org_units(conn))
+        try:
+            status = transition(DeviationStatus.parse(d.status), what)
+            unit = escalate_to(tree, d.unit) if what is DeviationAction.ESCALATE else d.unit
+        except DeviationError as error:
+            raise UserError(f"deviation {deviation_id}: {error}") from None
+        moved = unit != d.unit
+        store.change(
+            conn,
+            d,
+            action=what.value,
+            status=status.value,
+            unit=unit,
+            author=author,
+            at=now,
+            comment=(action_taken if what is DeviationAction.DECIDE and not comment else comment)
+            or "",
+            assignee=settings.assignees.get(unit) if moved else d.assignee,
+            arrived_week=arrival.monday if moved else d.arrived_week,
+            action_taken=action_taken if what is DeviationAction.DECIDE else d.action_taken,
+        )
+        row = store.load(conn, deviation_id)[0]
+        events = store.events(conn, [deviation_id])
+    return _view(row, events)

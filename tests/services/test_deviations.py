@@ -1,0 +1,193 @@
+"""Deviations through the store on SQLite and PostgreSQL, with a follow-up store.
+
+The small region of tests/helpers.py (RE → SNS → ORT → ORT-OP). ORT's plan for 2025:
+ORT-NB (unit ORT) 20 and ORT-HOFT (unit ORT-OP) 6 a week, approved and activated.
+Outcome W01–W10: ORT-NB performed 10, ORT-HOFT performed 3, nothing bought, inflow 20 and
+6 (no forecast stored, so the inflow rule cannot fire; no snapshots, so neither can the
+waiting rule). At W10 cumulative: ORT-OP 30 of 60 (50 %), ORT 130 of 260 (50 %), SNS and
+RE the same 130 of 260. Routing to the clinic: ORT-OP → ORT, ORT → ORT, SNS → SNS, RE → RE;
+SNS and RE are left to ORT (a lower owner has the same kind), so ONE deviation at ORT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from helpers import write, write_master
+from pks.core.calendar import IsoWeek
+from pks.core.plan_versions import ApprovalLevel
+from pks.services import plan_versions as pv
+from pks.services.deviations import CAPACITY_SKIPPED, act, list_deviations, run
+from pks.services.errors import UserError
+from pks.services.imports import import_files
+from pks.store import sources as source_store
+from pks.store.db import transaction
+
+NOW = dt.datetime(2025, 3, 10, 8, 0, tzinfo=dt.UTC)
+
+
+def _fake_plan(nb: float, hoft: float) -> Any:
+    """What save_plan reads of a ProductionPlan: scope, weeks, objects and the plan array."""
+    weeks = [IsoWeek(2025, n) for n in range(1, 53)]
+    objects = [SimpleNamespace(code="ORT-NB"), SimpleNamespace(code="ORT-HOFT")]
+    inputs = SimpleNamespace(scope="ORT", weeks=weeks, objects=objects)
+    return SimpleNamespace(
+        run=SimpleNamespace(inputs=inputs), plan=np.array([[nb] * 52, [hoft] * 52])
+    )
+
+
+@pytest.fixture
+def store(db_url: str, tmp_path: Path) -> str:
+    import_files(db_url, write_master(tmp_path))
+    rows = ["iso_week,planning_object_code,measure,count"]
+    for w in range(1, 11):
+        rows += [
+            f"2025-W{w:02d},ORT-NB,inflow,20",
+            f"2025-W{w:02d},ORT-NB,performed,10",
+            f"2025-W{w:02d},ORT-HOFT,inflow,6",
+            f"2025-W{w:02d},ORT-HOFT,performed,3",
+        ]
+    import_files(db_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
+    vid = pv.save_plan(db_url, "ORT", _fake_plan(20, 6), "Anna", "Plan 2025")["version"]
+    pv.propose(db_url, vid, "Anna")
+    pv.approve(db_url, vid, ApprovalLevel.STRATEGIC, "Stina")
+    pv.approve(db_url, vid, ApprovalLevel.TACTICAL, "Tore")
+    pv.activate(db_url, vid, "Anna")
+    return db_url
+
+
+def test_shortfall_far_below_plan_is_one_deviation_at_the_clinic(store: str) -> None:
+    result = run(store, "2025-W10", now=NOW)
+    assert result["skipped"] == [CAPACITY_SKIPPED]
+    assert (result["adopted"], result["escalated"]) == ([], [])
+    (d,) = result["raised"]
+    assert (d["kind"], d["subject"], d["unit"], d["status"]) == (
+        "production_shortfall",
+        "ORT",
+        "ORT",
+        "new",
+    )
+    assert d["week"] == d["arrived_week"] == "2025-W10"
+    assert "cumulative performed 130 is 50.0 % of the cumulative plan 260" in d["message"]
+    assert "(also at ORT-OP)" in d["message"]
+    assert [e["action"] for e in d["events"]] == ["raise"]
+    # the same week again raises nothing new
+    again = run(store, "2025-W10", now=NOW)
+    assert again["raised"] == [] and again["escalated"] == []
+    assert len(list_deviations(store)) == 1
+
+
+def test_unit_scope_still_routes_to_the_clinic(store: str) -> None:
+    (d,) = run(store, "2025-W10", unit="ORT-OP", now=NOW)["raised"]
+    assert (d["subject"], d["unit"]) == ("ORT-OP", "ORT")
+
+
+def test_unresolved_escalates_weekly_until_the_region(store: str) -> None:
+    (d,) = run(store, "2025-W10", now=NOW)["raised"]
+    act(store, d["id"], "acknowledge", "Karin", comment="seen", now=NOW)
+    w11 = run(store, "2025-W11", now=NOW)
+    assert w11["raised"] == []  # still open: no second deviation for the same shortfall
+    (up,) = w11["escalated"]
+    assert (up["id"], up["unit"], up["status"], up["arrived_week"]) == (
+        d["id"],
+        "SNS",
+        "escalated",
+        "2025-W11",
+    )
+    last = up["events"][-1]
+    assert (last["action"], last["old_unit"], last["new_unit"], last["old_status"]) == (
+        "escalate",
+        "ORT",
+        "SNS",
+        "acknowledged",
+    )
+    assert "automatic: acknowledged for 1 week(s) at ORT" in last["comment"]
+    assert run(store, "2025-W11", now=NOW)["escalated"] == []  # once per week
+    assert run(store, "2025-W12", now=NOW)["escalated"][0]["unit"] == "RE"
+    top = run(store, "2025-W13", now=NOW)
+    assert (top["escalated"], top["unresolved_at_region"]) == ([], [d["id"]])
+
+
+def test_an_action_decided_stops_escalation_and_closing_needs_it(store: str) -> None:
+    (d,) = run(store, "2025-W10", now=NOW)["raised"]
+    with pytest.raises(UserError, match="cannot close a deviation that is new"):
+        act(store, d["id"], "close", "Karin", now=NOW)
+    with pytest.raises(UserError, match="decide needs --action"):
+        act(store, d["id"], "decide", "Karin", now=NOW)
+    act(store, d["id"], "acknowledge", "Karin", now=NOW)
+    decided = act(store, d["id"], "decide", "Karin", action_taken="overtime W12–W20", now=NOW)
+    assert (decided["status"], decided["action_taken"]) == ("action_decided", "overtime W12–W20")
+    assert run(store, "2025-W12", now=NOW)["escalated"] == []
+    act(store, d["id"], "comment", "Stina", comment="checked with HR", now=NOW)
+    closed = act(store, d["id"], "close", "Karin", comment="back on plan", now=NOW)
+    assert closed["status"] == "closed"
+    assert [e["action"] for e in closed["events"]] == [
+        "raise",
+        "acknowledge",
+        "decide",
+        "comment",
+        "close",
+    ]
+    assert [e["author"] for e in closed["events"]][1:] == ["Karin", "Karin", "Stina", "Karin"]
+    assert list_deviations(store, status="closed")[0]["id"] == d["id"]
+    assert list_deviations(store, status="new") == []
+
+
+def test_manual_escalation_and_its_limits(store: str) -> None:
+    (d,) = run(store, "2025-W10", now=NOW)["raised"]
+    up = act(store, d["id"], "escalate", "Karin", comment="no staff", week="2025-W10", now=NOW)
+    assert (up["unit"], up["status"]) == ("SNS", "escalated")
+    assert [x["id"] for x in list_deviations(store, unit="SNS")] == [d["id"]]
+    assert list_deviations(store, unit="ORT") == []  # no longer owned by the clinic
+    act(store, d["id"], "escalate", "Stina", week="2025-W10", now=NOW)
+    with pytest.raises(UserError, match="RE is the region"):
+        act(store, d["id"], "escalate", "Rune", now=NOW)
+    with pytest.raises(UserError, match="no deviation 999"):
+        act(store, 999, "acknowledge", "Karin", now=NOW)
+    with pytest.raises(UserError, match="--status"):
+        list_deviations(store, status="open")
+
+
+def test_failed_source_run_is_adopted_for_the_data_owner(store: str) -> None:
+    with transaction(store) as conn:
+        run_id = source_store.add_run(conn, "dw", NOW, NOW, "failed", 0, 0, None, "x:1:y: bad")
+        source_store.add_deviation(conn, "dw", run_id, NOW, "dw-team@region.se", "x:1:y: bad")
+    result = run(store, "2025-W10", now=NOW)
+    (d,) = result["adopted"]
+    assert (d["kind"], d["unit"], d["assignee"], d["subject"]) == (
+        "data",
+        "RE",
+        "dw-team@region.se",
+        None,
+    )
+    assert d["message"] == "data source dw: x:1:y: bad"
+    assert run(store, "2025-W10", now=NOW)["adopted"] == []  # adopted once
+    for action, extra in (("acknowledge", {}), ("decide", {"action_taken": "fix the query"})):
+        act(store, d["id"], action, "Dora", now=NOW, **extra)
+    with transaction(store) as conn:
+        assert [x.status for x in source_store.deviations(conn)] == ["new"]
+    act(store, d["id"], "close", "Dora", now=NOW)
+    with transaction(store) as conn:
+        assert [x.status for x in source_store.deviations(conn)] == ["closed"]
+
+
+def test_config_changes_threshold_route_and_assignee(store: str, tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "dev.toml",
+        "[rules.production_shortfall]\nthreshold = 0.40\n"
+        "[rules.production_shortfall.levels.unit]\nthreshold = 0.60\n"
+        '[assignees]\nORT = "Karin Klinikchef"\n',
+    )
+    # 50 % is below the unit's 60 % but not the others' 40 %: only ORT-OP fires, to ORT
+    (d,) = run(store, "2025-W10", config=config, now=NOW)["raised"]
+    assert (d["subject"], d["unit"], d["assignee"]) == ("ORT-OP", "ORT", "Karin Klinikchef")
+    bad = write(tmp_path, "bad.toml", "[rules.production_shortfall]\nthreshold = 95\n")
+    with pytest.raises(UserError, match=r"rules\.production_shortfall: threshold must be a ratio"):
+        run(store, "2025-W10", config=bad, now=NOW)
