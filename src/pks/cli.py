@@ -202,6 +202,7 @@ def serve(
 
 
 from pks.cli_acute import acute_app  # noqa: E402 - sub-apps register after the main app
+from pks.cli_deviations import deviations_app  # noqa: E402
 from pks.cli_followup import followup_command  # noqa: E402
 from pks.cli_forecast import forecast_app, forecast_file_command  # noqa: E402
 from pks.cli_maturity import maturity_app  # noqa: E402
@@ -211,6 +212,7 @@ from pks.cli_sources import sources_app  # noqa: E402
 from pks.cli_waitinglist import waitinglist_app  # noqa: E402
 
 app.add_typer(acute_app, name="acute")
+app.add_typer(deviations_app, name="deviations")
 app.add_typer(forecast_app, name="forecast")
 app.command("forecast-file")(forecast_file_command)
 app.command("followup")(followup_command)
