@@ -86,3 +86,13 @@ def real_data() -> Path:
             pytrace=False,
         )
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def poppler() -> None:
+    """The PDF tests read pages with poppler; without it they must fail, not skip (.ci/run
+    installs poppler-utils; on a bare machine: apt-get install poppler-utils)."""
+    import shutil
+
+    missing = [tool for tool in ("pdftoppm", "pdftotext") if shutil.which(tool) is None]
+    assert not missing, f"install poppler-utils: {', '.join(missing)} not found"

@@ -6,7 +6,6 @@ The store is the one of tests/cli/test_followup_cli.py (SQLite only): ORT-NB per
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,9 +23,9 @@ from pks.services import plan_versions as pv
 from pks.services.imports import import_files
 
 runner = CliRunner()
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"
-)
+
+pytestmark = pytest.mark.usefixtures("poppler")  # PDF checks need poppler: fail, never skip
+
 
 
 def _fake_plan(nb: float, hoft: float) -> Any:
@@ -87,7 +86,6 @@ def _report(store: str, pdf: Path, *extra: str) -> str:
     return result.stdout
 
 
-@needs_poppler
 def test_swedish_pack_holds_the_followup_numbers(store: str, tmp_path: Path) -> None:
     """ORT in W10: planned 26 (20 + 6), performed 16; 1,352 planned in the year, 180 done,
     at 18 a week for 42 weeks 936: 416 short. ORT-NB 20 planned, 16 performed, 2 bought."""
@@ -123,7 +121,6 @@ def test_swedish_pack_holds_the_followup_numbers(store: str, tmp_path: Path) -> 
     assert "utförda / planerade kontakter" in flat
 
 
-@needs_poppler
 def test_english_option_has_english_headings(store: str, tmp_path: Path) -> None:
     pdf = tmp_path / "w10.pdf"
     assert "(4 pages)" in _report(store, pdf, "--lang", "en")

@@ -11,7 +11,6 @@ a week from W06); W06–W10 ORT-NB performed 16 + 2, inflow 25. Waiting list at 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,9 +29,8 @@ from pks.services.forecasting import run_forecast
 from pks.services.imports import import_files
 from pks.services.report_pdf import number, percent, weekly_report, weekly_series
 
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is not installed"
-)
+pytestmark = pytest.mark.usefixtures("poppler")  # PDF checks need poppler: fail, never skip
+
 
 
 def _weeks(folder: Path, weeks: range, nb_inflow: int, nb_performed: int) -> Path:
@@ -121,7 +119,6 @@ def _text(pdf: Path) -> str:
     return " ".join(out.stdout.split())
 
 
-@needs_poppler
 def test_pack_pages_render_and_carry_the_followup_numbers(store: str, tmp_path: Path) -> None:
     """ORT W10: planned 26, performed 21 own, 3 bought, inflow 31; year: 1,352 planned, 250
     done, pace (W03–W10: 3 × 26 + 5 × 24) / 8 = 24.75 × 42 weeks left → 1,289.5 (shown

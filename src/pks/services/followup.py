@@ -87,7 +87,9 @@ class _Plan:
     versions: list[int]
 
 
-def _plan(conn: StoreConnection, tree: OrgTree, scope: str, codes: set[str], against: str) -> _Plan:
+def plan_in_force(
+    conn: StoreConnection, tree: OrgTree, scope: str, codes: set[str], against: str
+) -> _Plan:
     """Merge the active versions (or their originals) over the objects: a version of a
     deeper unit wins over its parents', a newer one over an older one."""
     units = [*tree.subtree(scope), *tree.ancestors(scope)]
@@ -117,7 +119,7 @@ def _plan(conn: StoreConnection, tree: OrgTree, scope: str, codes: set[str], aga
     return _Plan(values, first, used)
 
 
-class _Forecasts:
+class StoredForecasts:
     """The stored inflow forecast of each week: among the versions whose horizon covers it
     (made before the week by construction), the newest (latest as-of week, then id) that has
     the object; adjusted as planning uses it."""
@@ -154,7 +156,7 @@ class _Forecasts:
         return None
 
 
-def _weekly(
+def weekly_cells(
     conn: StoreConnection, codes: list[str], measure: Measure, first: dt.date, last: dt.date
 ) -> Cells:
     rows = weekly_totals(conn, codes, [measure.value], first, last)
@@ -183,7 +185,7 @@ def _projected(
     plan: _Plan,
     week: IsoWeek,
     inflow: Cells,
-    forecasts: _Forecasts,
+    forecasts: StoredForecasts,
 ) -> dict[str, float]:
     """Deterministic projection (longest waiting first, no reneging) from the snapshot at
     each object's plan start to ``week``: capacity = the plan's units, inflow = the stored
@@ -259,7 +261,7 @@ def _figures(
     plan: _Plan,
     counts: dict[Measure, Cells],
     week_sums: dict[tuple[str, str], float],
-    forecasts: _Forecasts,
+    forecasts: StoredForecasts,
     waiting: dict[str, list[float]] | None,
     projected: dict[str, float],
     hours_per_unit: dict[str, float],
@@ -362,15 +364,15 @@ def followup(
     with transaction(url) as conn:
         tree, scope, objects = scope_of(conn, unit)
         codes = [o.code for o in objects]
-        plan = _plan(conn, tree, scope, set(codes), against)
+        plan = plan_in_force(conn, tree, scope, set(codes), against)
         year_start = IsoWeek(iso.year, 1).monday
         first = min([year_start, *plan.first_week.values()])
         counts = {
-            m: _weekly(conn, codes, m, first, iso.monday)
+            m: weekly_cells(conn, codes, m, first, iso.monday)
             for m in (Measure.PERFORMED, Measure.BOUGHT, Measure.INFLOW)
         }
         week_sums = measure_sums(conn, codes, iso.monday, iso.monday)
-        forecasts = _Forecasts(conn)
+        forecasts = StoredForecasts(conn)
         waiting = _snapshot(conn, codes, iso.sunday, iso.monday)
         projected = _projected(conn, objects, plan, iso, counts[Measure.INFLOW], forecasts)
         hours_per_unit, available = _available_hours(conn, tree, objects, iso)

@@ -30,11 +30,11 @@ from pks.core.measures import Measure
 from pks.services.errors import UserError
 from pks.services.followup import (
     AGAINST,
-    _Forecasts,
-    _plan,
-    _weekly,
+    StoredForecasts,
     followup,
     parse_week,
+    plan_in_force,
+    weekly_cells,
 )
 from pks.services.forecasting import scope_of
 from pks.store import plans as plan_store
@@ -95,13 +95,13 @@ def weekly_series(
     with transaction(url) as conn:
         tree, scope, objects = scope_of(conn, unit)
         codes = [o.code for o in objects]
-        plan = _plan(conn, tree, scope, set(codes), against)
+        plan = plan_in_force(conn, tree, scope, set(codes), against)
         start = IsoWeek(iso.year, 1)
         counts = {
-            m: _weekly(conn, codes, m, start.monday, iso.monday)
+            m: weekly_cells(conn, codes, m, start.monday, iso.monday)
             for m in (Measure.PERFORMED, Measure.BOUGHT, Measure.INFLOW)
         }
-        forecasts = _Forecasts(conn)
+        forecasts = StoredForecasts(conn)
         year = [IsoWeek(iso.year, n) for n in range(1, weeks_in_year(iso.year) + 1)]
         upto = year[: iso.week]
 
