@@ -191,3 +191,23 @@ def test_config_changes_threshold_route_and_assignee(store: str, tmp_path: Path)
     bad = write(tmp_path, "bad.toml", "[rules.production_shortfall]\nthreshold = 95\n")
     with pytest.raises(UserError, match=r"rules\.production_shortfall: threshold must be a ratio"):
         run(store, "2025-W10", config=bad, now=NOW)
+
+
+def test_schedule_far_below_the_capacity_forecast_is_a_capacity_deviation(
+    store: str, tmp_path: Path
+) -> None:
+    """The physicians ORT-LAK are forecast at 172.8 h a week (6 FTE × 40 h × 0.8 × 0.9); the
+    imported schedule books only 50 h in each of 2025-W08 … W10 (10 h a weekday): below the
+    forecast − 5 % three weeks running, so the capacity rule fires and is no longer skipped.
+    It is routed to the unit level: the operating unit ORT-OP, which uses the physicians."""
+    days = [
+        (IsoWeek(2025, w).monday + dt.timedelta(days=d)).isoformat()
+        for w in (8, 9, 10)
+        for d in range(5)
+    ]
+    text = "date,resource_code,hours_booked\n" + "".join(f"{d},ORT-LAK,10\n" for d in days)
+    import_files(store, [write(tmp_path, "schedule.csv", text)])
+    result = run(store, "2025-W10", now=NOW)
+    assert result["skipped"] == []
+    capacity = [d for d in result["raised"] if d["kind"] == "capacity_shortfall"]
+    assert [d["unit"] for d in capacity] == ["ORT-OP"]

@@ -49,8 +49,8 @@ from pks.store.db import transaction
 
 RUN_AUTHOR = "pks deviations run"
 CAPACITY_SKIPPED = (
-    "capacity_shortfall: skipped — the follow-up has no figures of actual against forecast "
-    "available capacity yet"
+    "capacity_shortfall: skipped — no schedule is imported for these weeks, so there is no "
+    "actual capacity (hours booked) to hold against the forecast"
 )
 
 
@@ -111,6 +111,8 @@ def _series(reports: Sequence[dict[str, Any]]) -> dict[str, list[NodeWeek]]:
                     inflow=r["inflow"],
                     inflow_forecast=r["inflow_forecast"],
                     waiting_over_90d=r["waiting_over_90d"],
+                    capacity=r.get("capacity_scheduled_hours"),
+                    capacity_forecast=r.get("capacity_forecast_hours"),
                 )
             )
     return series
