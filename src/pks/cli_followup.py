@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from pks.cli_common import DbOption, Format, fail, out, url_of
+from pks.core.numbers import number
 
 
 class Against(StrEnum):
@@ -18,12 +19,6 @@ class Against(StrEnum):
 
     active = "active"
     original = "original"
-
-
-def _num(value: float | None, decimals: int = 0) -> str:
-    if value is None:
-        return "–"
-    return f"{value:,.{decimals}f}".replace(",", " ")
 
 
 def _pct(kpi: dict[str, Any]) -> str:
@@ -62,7 +57,7 @@ def _print(report: dict[str, Any]) -> None:
     for label, r in rows:
         table.add_row(
             label,
-            *(_num(r[key]) for _, key in COLUMNS),
+            *(number(r[key]) for _, key in COLUMNS),
             _pct(r["kpis"]["beläggningsgrad"]),
             _pct(r["kpis"]["kvalitetsutfall"]),
         )
@@ -73,9 +68,9 @@ def _print(report: dict[str, Any]) -> None:
             continue
         verdict = "under" if end["shortfall"] > 0 else "över"
         out.print(
-            f"Årsprognos {r['unit']}: planerat {_num(end['planned_year'])}, utfört hittills "
-            f"{_num(end['performed_to_date'])}, i nuvarande takt {_num(end['projected_year'])} "
-            f"({_num(abs(end['shortfall']))} {verdict} plan)",
+            f"Årsprognos {r['unit']}: planerat {number(end['planned_year'])}, utfört hittills "
+            f"{number(end['performed_to_date'])}, i nuvarande takt {number(end['projected_year'])} "
+            f"({number(abs(end['shortfall']))} {verdict} plan)",
             markup=False,
             highlight=False,
         )

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from pks.cli_common import DbOption, Format, fail, out, url_of
+from pks.core.numbers import sek
 
 plan_app = typer.Typer(
     help="Planning: production need, capacity need, balancing and the production plan.",
@@ -54,10 +55,6 @@ def _run(call: Any) -> dict[str, Any]:
     except UserError as error:
         fail([f"pks plan: {error}"])
     return result
-
-
-def _sek(value: float) -> str:
-    return f"{value:,.0f}".replace(",", " ") + " kr"
 
 
 @plan_app.command("need")
@@ -170,8 +167,8 @@ def _print_balance(report: dict[str, Any]) -> None:
     )
     out.print(
         f"Behov utan mål {report['need_without_target']:.0f}, med mål "
-        f"{report['need_with_target']:.0f} enheter; åtgärdskostnad {_sek(report['total_cost'])}"
-        + (f", budget {_sek(report['budget'])}" if report["budget"] is not None else "")
+        f"{report['need_with_target']:.0f} enheter; åtgärdskostnad {sek(report['total_cost'])}"
+        + (f", budget {sek(report['budget'])}" if report["budget"] is not None else "")
     )
     summary: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for m in report["measures"]:
@@ -182,7 +179,7 @@ def _print_balance(report: dict[str, Any]) -> None:
     for column in ("Åtgärd", "Typ", "Mängd", "Kostnad"):
         table.add_column(column)
     for (kind, detail, unit), (amount, cost) in summary.items():
-        table.add_row(kind, detail, f"{amount:.0f} {unit}", _sek(cost))
+        table.add_row(kind, detail, f"{amount:.0f} {unit}", sek(cost))
     out.print(table)
     for line in report["explanations"]:
         out.print(f"• {line}", markup=False)
@@ -229,8 +226,8 @@ def scenarios(
         table.add_row(
             row["name"], "ja" if row["feasible"] else "nej", f"{row['production_own']:.0f}",
             f"{row['production_bought']:.0f}", f"{row['waiting_end']:.0f}",
-            f"{row['waiting_over_90d_end']:.0f}", _sek(row["measures_cost"]),
-            _sek(row["scenario_cost"]), _sek(row["total_cost"]),
+            f"{row['waiting_over_90d_end']:.0f}", sek(row["measures_cost"]),
+            sek(row["scenario_cost"]), sek(row["total_cost"]),
         )
     out.print(table)
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from pks.core.calendar import IsoWeek, weeks_in_year
 from pks.core.measures import Measure
+from pks.core.numbers import number, percent
 from pks.services.errors import UserError
 from pks.services.followup import (
     AGAINST,
@@ -125,27 +126,7 @@ def weekly_series(
         )
 
 
-# -- language and numbers -----------------------------------------------------------------
-
-
-def number(value: float | None, lang: str, decimals: int = 0) -> str:
-    """``1 234,5`` in Swedish (space between thousands, decimal comma), ``1,234.5`` in
-    English; ``–`` for an unknown value (no forecast, no waiting-list snapshot)."""
-    if value is None:
-        return "–"
-    if round(value, decimals) == 0:
-        value = 0.0  # "-0" would read as a sign error
-    text = f"{value:,.{decimals}f}"
-    if lang == "sv":
-        text = text.replace(",", " ").replace(".", ",")
-    return text
-
-
-def percent(value: float | None, lang: str, decimals: int = 1) -> str:
-    """Swedish ``88,9 %`` (space before the sign, as Språkrådet writes it), English ``88.9%``."""
-    if value is None:
-        return "–"
-    return number(value, lang, decimals) + (" %" if lang == "sv" else "%")
+# -- language (numbers: pks.core.numbers) ---------------------------------------------------
 
 
 TEXTS: dict[str, dict[str, str]] = {

@@ -54,7 +54,7 @@ from pks.core.scenario import (
     apply_inflow,
     bought_units,
 )
-from pks.core.waitinglist import project
+from pks.core.waitinglist import estimate_renege_rate, project
 from pks.services.errors import UserError
 from pks.services.planning import Target, build_problem, need_of
 from pks.services.planning_inputs import PlanningInputs, load_inputs
@@ -169,12 +169,14 @@ class Outcome:
 
 
 def _renege_rate(inputs: PlanningInputs, need: ProductionNeed) -> FloatArray:
-    """Weekly share of those waiting who leave untreated, per object: the removal share of
-    arrivals × mean weekly arrivals ÷ today's queue (0 without a queue), at most 20 %."""
-    arrivals = need.demand.mean(axis=1) * inputs.params.removal
-    queue = need.queue_today
-    rate = np.where(queue > 0, arrivals / np.maximum(queue, 1e-9), 0.0)
-    return np.asarray(np.clip(rate, 0.0, 0.2), dtype=np.float64)
+    """Per object, the share of those waiting who leave untreated each week: the core's
+    estimate (removal share × weekly demand ÷ queue) with the object's own removal share."""
+    return np.array(
+        [
+            estimate_renege_rate(inputs.bands[i], need.demand[i], float(share))
+            for i, share in enumerate(inputs.params.removal)
+        ]
+    )
 
 
 def run_scenario(
