@@ -353,18 +353,27 @@ def _row(
     }
 
 
+def scope_and_plan(
+    conn: StoreConnection, unit: str | None, against: str
+) -> tuple[OrgTree, str, list[PlanningObject], _Plan]:
+    """The org tree, the scope (the region by default), its planning objects and the plan
+    they are followed up against (``against``: active, or the original it replaced)."""
+    if against not in AGAINST:
+        raise UserError(f"--against must be active or original, got {against!r}")
+    tree, scope, objects = scope_of(conn, unit)
+    plan = plan_in_force(conn, tree, scope, {o.code for o in objects}, against)
+    return tree, scope, objects, plan
+
+
 def followup(
     url: str, week: str, unit: str | None = None, against: str = "active"
 ) -> dict[str, Any]:
     """The follow-up of one ISO week per planning object and org node under ``unit`` (the
     region by default), against the active plan or the original it was re-planned from."""
     iso = parse_week(week)
-    if against not in AGAINST:
-        raise UserError(f"--against must be active or original, got {against!r}")
     with transaction(url) as conn:
-        tree, scope, objects = scope_of(conn, unit)
+        tree, scope, objects, plan = scope_and_plan(conn, unit, against)
         codes = [o.code for o in objects]
-        plan = plan_in_force(conn, tree, scope, set(codes), against)
         year_start = IsoWeek(iso.year, 1).monday
         first = min([year_start, *plan.first_week.values()])
         counts = {

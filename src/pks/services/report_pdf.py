@@ -30,14 +30,12 @@ from pks.core.measures import Measure
 from pks.core.numbers import number, percent
 from pks.services.errors import UserError
 from pks.services.followup import (
-    AGAINST,
     StoredForecasts,
     followup,
     parse_week,
-    plan_in_force,
+    scope_and_plan,
     weekly_cells,
 )
-from pks.services.forecasting import scope_of
 from pks.store import plans as plan_store
 from pks.store.db import transaction
 
@@ -91,12 +89,9 @@ def weekly_series(
     """Weeks 1 … ``week`` of its ISO year summed over the planning objects under ``unit``
     (the region by default), against the same plan the follow-up uses, in one read."""
     iso = parse_week(week)
-    if against not in AGAINST:
-        raise UserError(f"--against must be active or original, got {against!r}")
     with transaction(url) as conn:
-        tree, scope, objects = scope_of(conn, unit)
+        _tree, scope, objects, plan = scope_and_plan(conn, unit, against)
         codes = [o.code for o in objects]
-        plan = plan_in_force(conn, tree, scope, set(codes), against)
         start = IsoWeek(iso.year, 1)
         counts = {
             m: weekly_cells(conn, codes, m, start.monday, iso.monday)
