@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 ORG_UNITS = """code;name;level;parent_code
 RE;Region Exempel;region;
@@ -84,3 +86,31 @@ def planned_region(url: str, folder: Path, extra: list[Path] | None = None) -> s
     import_files(url, [weekly_history(folder), *(extra or [])])
     run_forecast(url, horizon=52, method="naive")
     return url
+
+
+def ort_plan_2025(nb: float = 20.0, hoft: float = 6.0) -> Any:
+    """What save_plan reads of a ProductionPlan: ORT's 52 weeks of 2025 with ORT-NB at
+    ``nb`` and ORT-HOFT at ``hoft`` units a week (no balancing needed to build it)."""
+    import numpy as np
+
+    from pks.core.calendar import IsoWeek
+
+    weeks = [IsoWeek(2025, n) for n in range(1, 53)]
+    objects = [SimpleNamespace(code="ORT-NB"), SimpleNamespace(code="ORT-HOFT")]
+    inputs = SimpleNamespace(scope="ORT", weeks=weeks, objects=objects)
+    plan = np.array([[nb] * 52, [hoft] * 52], dtype=float)
+    return SimpleNamespace(run=SimpleNamespace(inputs=inputs), plan=plan)
+
+
+def activate_plan(url: str, plan: Any, title: str = "") -> int:
+    """Save ``plan`` for ORT as Anna, propose it, have Stina (strategic) and Tore (tactical)
+    approve it and activate it; returns the version number."""
+    from pks.core.plan_versions import ApprovalLevel
+    from pks.services import plan_versions as pv
+
+    vid = int(pv.save_plan(url, "ORT", plan, "Anna", title)["version"])
+    pv.propose(url, vid, "Anna")
+    pv.approve(url, vid, ApprovalLevel.STRATEGIC, "Stina")
+    pv.approve(url, vid, ApprovalLevel.TACTICAL, "Tore")
+    pv.activate(url, vid, "Anna")
+    return vid

@@ -6,28 +6,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from helpers import write, write_master
+from helpers import activate_plan, ort_plan_2025, write, write_master
 from pks.cli import app
-from pks.core.calendar import IsoWeek
-from pks.core.plan_versions import ApprovalLevel
-from pks.services import plan_versions as pv
 from pks.services.imports import import_files
 
 runner = CliRunner()
 
 
-def _fake_plan() -> Any:
-    weeks = [IsoWeek(2025, n) for n in range(1, 53)]
-    objects = [SimpleNamespace(code="ORT-NB"), SimpleNamespace(code="ORT-HOFT")]
-    inputs = SimpleNamespace(scope="ORT", weeks=weeks, objects=objects)
-    return SimpleNamespace(run=SimpleNamespace(inputs=inputs), plan=np.array([[20] * 52, [6] * 52]))
 
 
 @pytest.fixture
@@ -37,11 +26,7 @@ def store(sqlite_url: str, tmp_path: Path) -> str:
     for w in range(1, 11):
         rows += [f"2025-W{w:02d},ORT-NB,performed,10", f"2025-W{w:02d},ORT-HOFT,performed,3"]
     import_files(sqlite_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
-    vid = pv.save_plan(sqlite_url, "ORT", _fake_plan(), "Anna", "Plan 2025")["version"]
-    pv.propose(sqlite_url, vid, "Anna")
-    pv.approve(sqlite_url, vid, ApprovalLevel.STRATEGIC, "Stina")
-    pv.approve(sqlite_url, vid, ApprovalLevel.TACTICAL, "Tore")
-    pv.activate(sqlite_url, vid, "Anna")
+    activate_plan(sqlite_url, ort_plan_2025(), "Plan 2025")
     return sqlite_url
 
 

@@ -8,18 +8,12 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from helpers import write, write_master
+from helpers import activate_plan, ort_plan_2025, write, write_master
 from pks.cli import app
-from pks.core.calendar import IsoWeek
-from pks.core.plan_versions import ApprovalLevel
-from pks.services import plan_versions as pv
 from pks.services.imports import import_files
 
 runner = CliRunner()
@@ -28,13 +22,6 @@ pytestmark = pytest.mark.usefixtures("poppler")  # PDF checks need poppler: fail
 
 
 
-def _fake_plan(nb: float, hoft: float) -> Any:
-    """What save_plan reads of a ProductionPlan: ORT's 52 weeks of 2025."""
-    objects = [SimpleNamespace(code="ORT-NB"), SimpleNamespace(code="ORT-HOFT")]
-    weeks = [IsoWeek(2025, n) for n in range(1, 53)]
-    inputs = SimpleNamespace(scope="ORT", weeks=weeks, objects=objects)
-    plan = np.array([[nb] * 52, [hoft] * 52])
-    return SimpleNamespace(run=SimpleNamespace(inputs=inputs), plan=plan)
 
 
 @pytest.fixture
@@ -48,11 +35,7 @@ def store(sqlite_url: str, tmp_path: Path) -> str:
     ]
     import_files(sqlite_url, write_master(tmp_path))
     import_files(sqlite_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
-    vid = pv.save_plan(sqlite_url, "ORT", _fake_plan(20, 6), "Anna")["version"]
-    pv.propose(sqlite_url, vid, "Anna")
-    pv.approve(sqlite_url, vid, ApprovalLevel.STRATEGIC, "Stina")
-    pv.approve(sqlite_url, vid, ApprovalLevel.TACTICAL, "Tore")
-    pv.activate(sqlite_url, vid, "Anna")
+    activate_plan(sqlite_url, ort_plan_2025(20, 6))
     return sqlite_url
 
 

@@ -13,16 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
-import numpy as np
 import pytest
 
-from helpers import write, write_master
+from helpers import activate_plan, ort_plan_2025, write, write_master
 from pks.core.calendar import IsoWeek
-from pks.core.plan_versions import ApprovalLevel
-from pks.services import plan_versions as pv
 from pks.services.deviations import CAPACITY_SKIPPED, act, list_deviations, run
 from pks.services.errors import UserError
 from pks.services.imports import import_files
@@ -32,14 +27,6 @@ from pks.store.db import transaction
 NOW = dt.datetime(2025, 3, 10, 8, 0, tzinfo=dt.UTC)
 
 
-def _fake_plan(nb: float, hoft: float) -> Any:
-    """What save_plan reads of a ProductionPlan: scope, weeks, objects and the plan array."""
-    weeks = [IsoWeek(2025, n) for n in range(1, 53)]
-    objects = [SimpleNamespace(code="ORT-NB"), SimpleNamespace(code="ORT-HOFT")]
-    inputs = SimpleNamespace(scope="ORT", weeks=weeks, objects=objects)
-    return SimpleNamespace(
-        run=SimpleNamespace(inputs=inputs), plan=np.array([[nb] * 52, [hoft] * 52])
-    )
 
 
 @pytest.fixture
@@ -54,11 +41,7 @@ def store(db_url: str, tmp_path: Path) -> str:
             f"2025-W{w:02d},ORT-HOFT,performed,3",
         ]
     import_files(db_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
-    vid = pv.save_plan(db_url, "ORT", _fake_plan(20, 6), "Anna", "Plan 2025")["version"]
-    pv.propose(db_url, vid, "Anna")
-    pv.approve(db_url, vid, ApprovalLevel.STRATEGIC, "Stina")
-    pv.approve(db_url, vid, ApprovalLevel.TACTICAL, "Tore")
-    pv.activate(db_url, vid, "Anna")
+    activate_plan(db_url, ort_plan_2025(20, 6), "Plan 2025")
     return db_url
 
 

@@ -14,14 +14,11 @@ with ORT-NB 30 in W10 and activated (the original is superseded, kept).
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
 import pytest
 
-from helpers import write, write_master
-from pks.core.calendar import IsoWeek
+from helpers import ort_plan_2025, write, write_master
 from pks.core.plan_versions import ApprovalLevel
 from pks.services import plan_versions as pv
 from pks.services.errors import UserError
@@ -48,13 +45,6 @@ def _weeks(tmp_path: Path, name: str, weeks: range, nb_inflow: int, nb_performed
     return write(tmp_path, name, "\n".join(rows) + "\n")
 
 
-def _fake_plan(nb: float, hoft: float) -> Any:
-    """What save_plan reads of a ProductionPlan: scope, weeks, objects and the plan array."""
-    weeks = [IsoWeek(2025, n) for n in range(1, 53)]
-    objects = [SimpleNamespace(code="ORT-NB"), SimpleNamespace(code="ORT-HOFT")]
-    inputs = SimpleNamespace(scope="ORT", weeks=weeks, objects=objects)
-    plan = np.array([[nb] * 52, [hoft] * 52])
-    return SimpleNamespace(run=SimpleNamespace(inputs=inputs), plan=plan)
 
 
 def _approve_and_activate(url: str, vid: int) -> None:
@@ -87,7 +77,7 @@ def outcome(db_url: str, tmp_path: Path) -> tuple[str, int, int]:
     run_forecast(db_url, horizon=10, method="naive")
     import_files(db_url, [_weeks(tmp_path, "weekly.csv", range(6, 11), 25, 15)])
     import_files(db_url, [_weeks(tmp_path, "weekly.csv", range(6, 11), 25, 16)])
-    original = pv.save_plan(db_url, "ORT", _fake_plan(20, 6), "Anna", "Plan 2025")["version"]
+    original = pv.save_plan(db_url, "ORT", ort_plan_2025(20, 6), "Anna", "Plan 2025")["version"]
     with pytest.raises(UserError, match="no active plan for RE: approve and activate one first"):
         followup(db_url, "2025-W10")
     _approve_and_activate(db_url, original)

@@ -13,16 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
-import numpy as np
 import pytest
 
-from helpers import write, write_master
-from pks.core.calendar import IsoWeek
-from pks.core.plan_versions import ApprovalLevel
-from pks.services import plan_versions as pv
+from helpers import activate_plan, ort_plan_2025, write, write_master
 from pks.services.errors import UserError
 from pks.services.followup import followup
 from pks.services.forecasting import run_forecast
@@ -48,14 +42,6 @@ def _weeks(folder: Path, weeks: range, nb_inflow: int, nb_performed: int) -> Pat
     return write(folder, "weekly.csv", "\n".join(rows) + "\n")
 
 
-def _fake_plan() -> Any:
-    """What save_plan reads of a ProductionPlan: ORT's 52 weeks of 2025, 20 and 6 a week."""
-    objects = [SimpleNamespace(code="ORT-NB"), SimpleNamespace(code="ORT-HOFT")]
-    weeks = [IsoWeek(2025, n) for n in range(1, 53)]
-    inputs = SimpleNamespace(scope="ORT", weeks=weeks, objects=objects)
-    return SimpleNamespace(
-        run=SimpleNamespace(inputs=inputs), plan=np.array([[20.0] * 52, [6.0] * 52])
-    )
 
 
 @pytest.fixture
@@ -74,11 +60,7 @@ def store(db_url: str, tmp_path: Path) -> str:
         db_url,
         [_weeks(tmp_path, range(6, 11), 25, 16), write(tmp_path, "waiting_list.csv", snapshot)],
     )
-    vid = pv.save_plan(db_url, "ORT", _fake_plan(), "Anna", "Plan 2025")["version"]
-    pv.propose(db_url, vid, "Anna")
-    pv.approve(db_url, vid, ApprovalLevel.STRATEGIC, "Stina")
-    pv.approve(db_url, vid, ApprovalLevel.TACTICAL, "Tore")
-    pv.activate(db_url, vid, "Anna")
+    activate_plan(db_url, ort_plan_2025(), "Plan 2025")
     return db_url
 
 
