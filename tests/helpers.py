@@ -114,3 +114,20 @@ def activate_plan(url: str, plan: Any, title: str = "") -> int:
     pv.approve(url, vid, ApprovalLevel.TACTICAL, "Tore")
     pv.activate(url, vid, "Anna")
     return vid
+
+
+def followed_up_region(url: str, folder: Path) -> str:
+    """The small region where ORT-NB performed 16 and bought 2 a week in 2025-W01 … W10
+    (inflow 20) against ORT's active plan of 20 (ORT-HOFT 6); returns ``url``."""
+    from pks.services.imports import import_files
+
+    rows = ["iso_week,planning_object_code,measure,count"]
+    rows += [
+        f"2025-W{w:02d},ORT-NB,{m},{n}"
+        for w in range(1, 11)
+        for m, n in (("performed", 16), ("bought", 2), ("inflow", 20))
+    ]
+    import_files(url, write_master(folder))
+    import_files(url, [write(folder, "weekly.csv", "\n".join(rows) + "\n")])
+    activate_plan(url, ort_plan_2025(20, 6))
+    return url

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import activate_plan, ort_plan_2025, write, write_master
+from helpers import followed_up_region
 from pks.cli import app
-from pks.services.imports import import_files
 
 runner = CliRunner()
 
@@ -27,16 +26,7 @@ pytestmark = pytest.mark.usefixtures("poppler")  # PDF checks need poppler: fail
 @pytest.fixture
 def store(sqlite_url: str, tmp_path: Path) -> str:
     """The follow-up CLI test's store with its active plan."""
-    rows = ["iso_week,planning_object_code,measure,count"]
-    rows += [
-        f"2025-W{w:02d},ORT-NB,{m},{n}"
-        for w in range(1, 11)
-        for m, n in (("performed", 16), ("bought", 2), ("inflow", 20))
-    ]
-    import_files(sqlite_url, write_master(tmp_path))
-    import_files(sqlite_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
-    activate_plan(sqlite_url, ort_plan_2025(20, 6))
-    return sqlite_url
+    return followed_up_region(sqlite_url, tmp_path)
 
 
 def _text(pdf: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,6 +20,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 StoreConnection = Connection
 """The handle services pass to repositories; only the store knows it is SQLAlchemy's."""
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """An aware UTC datetime, also from SQLite, which returns timezone columns zone-less."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def describe_url(url: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
+from pks.store.db import as_utc
 from pks.store.models import Base, DataDeviationRow, DeviationEventRow, DeviationRow, OrgUnitRow
 
 TABLES = Base.metadata.tables
@@ -66,9 +67,6 @@ class OpenDataDeviation:
     message: str
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
 
 def _ids(conn: Connection) -> dict[str, int]:
     return {code: id_ for id_, code in conn.execute(select(ORG.c.id, ORG.c.code))}
@@ -104,7 +102,7 @@ def add(
                 status="new",
                 week_start=week_start,
                 arrived_week=week_start,
-                raised_at=_utc(raised_at),
+                raised_at=as_utc(raised_at),
                 message=message,
                 action_taken=None,
                 data_deviation_id=data_deviation_id,
@@ -115,7 +113,7 @@ def add(
     conn.execute(
         insert(EVENT).values(
             deviation_id=new_id,
-            at=_utc(raised_at),
+            at=as_utc(raised_at),
             author=author,
             action="raise",
             old_status=None,
@@ -158,7 +156,7 @@ def change(
     conn.execute(
         insert(EVENT).values(
             deviation_id=deviation.id,
-            at=_utc(at),
+            at=as_utc(at),
             author=author,
             action=action,
             old_status=deviation.status,
@@ -190,7 +188,7 @@ def load(conn: Connection, deviation_id: int | None = None) -> list[StoredDeviat
             status=row.status,
             week_start=row.week_start,
             arrived_week=row.arrived_week,
-            raised_at=_utc(row.raised_at),
+            raised_at=as_utc(row.raised_at),
             message=row.message,
             action_taken=row.action_taken,
             data_deviation_id=row.data_deviation_id,
@@ -211,7 +209,7 @@ def events(conn: Connection, deviation_ids: list[int]) -> list[StoredEvent]:
         StoredEvent(
             id=row.id,
             deviation_id=row.deviation_id,
-            at=_utc(row.at),
+            at=as_utc(row.at),
             author=row.author,
             action=row.action,
             old_status=row.old_status,
@@ -233,6 +231,6 @@ def unadopted_data_deviations(conn: Connection) -> list[OpenDataDeviation]:
         select(DATA).where(DATA.c.status == "new", DATA.c.id.not_in(adopted)).order_by(DATA.c.id)
     )
     return [
-        OpenDataDeviation(row.id, row.source, _utc(row.raised_at), row.owner, row.message)
+        OpenDataDeviation(row.id, row.source, as_utc(row.raised_at), row.owner, row.message)
         for row in rows
     ]

@@ -1,7 +1,7 @@
 """Reading and writing the log of configured data-source runs and their data deviations.
 
 Times are stored in UTC. SQLite hands ``DateTime(timezone=True)`` values back without a
-zone, so every read goes through :func:`_utc` and callers always get aware datetimes.
+zone, so every read goes through :func:`pks.store.db.as_utc` and callers always get aware datetimes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import OperationalError
 
+from pks.store.db import as_utc
 from pks.store.models import Base, DataDeviationRow, ImportFileRow, SourceRunRow
 
 TABLES = Base.metadata.tables
@@ -53,10 +54,6 @@ class StoredDeviation:
     status: str
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    """An aware UTC datetime, also from SQLite's zone-less values."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
 
 def add_run(
     conn: Connection,
@@ -74,8 +71,8 @@ def add_run(
         insert(RUN)
         .values(
             source=source,
-            started_at=_utc(started_at),
-            finished_at=_utc(finished_at),
+            started_at=as_utc(started_at),
+            finished_at=as_utc(finished_at),
             status=status,
             files=files,
             rows=rows,
@@ -96,7 +93,7 @@ def add_deviation(
         .values(
             source=source,
             run_id=run_id,
-            raised_at=_utc(raised_at),
+            raised_at=as_utc(raised_at),
             owner=owner,
             message=message,
             status="new",
@@ -121,8 +118,8 @@ def _run(row: object) -> StoredRun:
     return StoredRun(
         id=values["id"],
         source=values["source"],
-        started_at=_utc(values["started_at"]),
-        finished_at=_utc(values["finished_at"]),
+        started_at=as_utc(values["started_at"]),
+        finished_at=as_utc(values["finished_at"]),
         status=values["status"],
         files=values["files"],
         rows=values["rows"],
@@ -151,7 +148,7 @@ def last_success(conn: Connection, source: str) -> dt.datetime | None:
     value = conn.execute(
         select(func.max(RUN.c.started_at)).where(RUN.c.source == source, RUN.c.status.in_(SUCCESS))
     ).scalar_one()
-    return None if value is None else _utc(value)
+    return None if value is None else as_utc(value)
 
 
 def last_failure(conn: Connection, source: str) -> dt.datetime | None:
@@ -159,7 +156,7 @@ def last_failure(conn: Connection, source: str) -> dt.datetime | None:
     value = conn.execute(
         select(func.max(RUN.c.started_at)).where(RUN.c.source == source, RUN.c.status == "failed")
     ).scalar_one()
-    return None if value is None else _utc(value)
+    return None if value is None else as_utc(value)
 
 
 def deviations(conn: Connection, *, open_only: bool = False) -> list[StoredDeviation]:
@@ -172,7 +169,7 @@ def deviations(conn: Connection, *, open_only: bool = False) -> list[StoredDevia
             id=row.id,
             source=row.source,
             run_id=row.run_id,
-            raised_at=_utc(row.raised_at),
+            raised_at=as_utc(row.raised_at),
             owner=row.owner,
             message=row.message,
             status=row.status,
