@@ -17,9 +17,17 @@ import numpy.typing as npt
 
 from pks.core.calendar import IsoWeek
 from pks.core.catalogue import care_service_catalogue
-from pks.core.day_plan import capacity_need_per_day, check_schedule, day_plan
+from pks.core.day_plan import (
+    ALL_WEEK_PROFILE,
+    ELECTIVE_WEEKDAY_PROFILE,
+    DayPlan,
+    capacity_need_per_day,
+    check_schedule,
+    day_plan,
+)
 from pks.core.levelling import capacity_shares, level_plan
 from pks.core.organisation import OrgLevel
+from pks.core.resources import ResourceKind
 from pks.services.errors import UserError
 from pks.services.planning import BalancedRun, balanced
 from pks.store import operations
@@ -178,11 +186,13 @@ def days_report(
     }
 
 
-def _day_plan(plan: ProductionPlan, index: list[int]) -> Any:
+def _day_plan(plan: ProductionPlan, index: list[int]) -> DayPlan:
+    """Units per object and day for the weeks at ``index``: Mon–Fri for elective care
+    (holidays closed), every day for acute care."""
     inputs = plan.run.inputs
     acute = [o.is_acute for o in inputs.objects]
     profile = np.array(
-        [[1 / 7] * 7 if a else [0.2] * 5 + [0.0, 0.0] for a in acute], dtype=np.float64
+        [ALL_WEEK_PROFILE if a else ELECTIVE_WEEKDAY_PROFILE for a in acute], dtype=np.float64
     )
     return day_plan(
         plan.plan[:, index],
@@ -197,7 +207,7 @@ def _day_usage(plan: ProductionPlan) -> FloatArray:
     """Hours per unit for the day plan: the balancing's usage (with no-show slots); beds
     are counted in bed-days, not per day, so they are left out."""
     usage = np.asarray(plan.run.problem.usage.toarray(), dtype=np.float64)
-    beds = [j for j, r in enumerate(plan.run.inputs.resources) if r.kind.value == "bed"]
+    beds = [j for j, r in enumerate(plan.run.inputs.resources) if r.kind is ResourceKind.BED]
     usage[:, beds] = 0.0
     return usage
 
