@@ -131,3 +131,40 @@ def followed_up_region(url: str, folder: Path) -> str:
     import_files(url, [write(folder, "weekly.csv", "\n".join(rows) + "\n")])
     activate_plan(url, ort_plan_2025(20, 6))
     return url
+
+
+def quarter_region(url: str, folder: Path) -> str:
+    """The small region followed up for all of 2025-Q1 (W01 … W13) against ORT's active plan
+    of 20 (ORT-NB) and 6 (ORT-HOFT, under ORT-OP) a week: ORT-NB performed 15 + (w mod 3)
+    and bought 2, inflow 20; ORT-HOFT performed 5 and bought 1, inflow 6. A waiting-list
+    snapshot every Monday: ORT-NB 10 in each band 0–12 plus w waiting 13 weeks (> 90 days),
+    so 130 + w wait and w over 90 days in week w. Quarter sums: ORT planned 338, performed
+    208 + 65 = 273, bought 26 + 13 = 39; returns ``url``."""
+    from pks.core.calendar import IsoWeek
+    from pks.services.imports import import_files
+
+    rows = ["iso_week,planning_object_code,measure,count"]
+    snapshot = ["snapshot_date,planning_object_code,weeks_waited,count"]
+    for w in range(1, 14):
+        week = f"2025-W{w:02d}"
+        rows += [
+            f"{week},{code},{m},{n}"
+            for code, counts in (
+                ("ORT-NB", (("performed", 15 + w % 3), ("bought", 2), ("inflow", 20))),
+                ("ORT-HOFT", (("performed", 5), ("bought", 1), ("inflow", 6))),
+            )
+            for m, n in counts
+        ]
+        monday = IsoWeek(2025, w).monday.isoformat()
+        snapshot += [f"{monday},ORT-NB,{band},10" for band in range(13)]
+        snapshot.append(f"{monday},ORT-NB,13,{w}")
+    import_files(url, write_master(folder))
+    import_files(
+        url,
+        [
+            write(folder, "weekly.csv", "\n".join(rows) + "\n"),
+            write(folder, "waiting_list.csv", "\n".join(snapshot) + "\n"),
+        ],
+    )
+    activate_plan(url, ort_plan_2025(20, 6))
+    return url

@@ -56,6 +56,13 @@ def init(
             if loaded
             else "Store already has data; demo not loaded"
         )
+        from pks.services.users import create_demo_users
+
+        demo = create_demo_users(url)
+        if demo:
+            out.print("Demo users (user name / password — role, scope):", markup=False)
+            for name, password, role, scope in demo:
+                out.print(f"  {name} / {password} — {role.swedish}, {scope}", markup=False)
 
 
 class UnknownCodes(StrEnum):
@@ -183,22 +190,34 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (2 on a 2-core machine).")] = 1,
 ) -> None:
-    """Start the web server (health check at /healthz, overview at /).
+    """Start the web app and the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json).
 
-    The start page lists the organisation tree, the planning objects and the data-quality
-    summary of the store. Stop it with Ctrl+C.
+    Log in with a user made by `pks users add` (or the demo users `pks init --demo-if-empty`
+    prints). Stop it with Ctrl+C.
 
-    Example: pks serve --port 8080
+    Example: pks serve --port 8080 --workers 2
     """
+    import os
+
     import uvicorn
 
-    from pks.api.app import create_app
     from pks.services import setup
 
     url = url_of(db)
     setup.require_store(url)
-    uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+    os.environ["PKS_DATABASE_URL"] = url  # the workers build their app from it
+    uvicorn.run(
+        "pks.api.app:app_from_settings",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 from pks.cli_acute import acute_app  # noqa: E402 - sub-apps register after the main app
@@ -209,10 +228,12 @@ from pks.cli_maturity import maturity_app  # noqa: E402
 from pks.cli_plan import plan_app  # noqa: E402
 from pks.cli_report import report_app  # noqa: E402
 from pks.cli_sources import sources_app  # noqa: E402
+from pks.cli_users import users_app  # noqa: E402
 from pks.cli_waitinglist import waitinglist_app  # noqa: E402
 
 app.add_typer(acute_app, name="acute")
 app.add_typer(deviations_app, name="deviations")
+app.add_typer(users_app, name="users")
 app.add_typer(forecast_app, name="forecast")
 app.command("forecast-file")(forecast_file_command)
 app.command("followup")(followup_command)

@@ -77,6 +77,12 @@ def run_command(
         out.print(f"{title}: {len(result[key])}", highlight=False)
         for d in result[key]:
             _print(d)
+    for r in result["replans"]:
+        out.print(
+            f"Omplanering: version {r['version']} skapad från version {r['based_on']} "
+            f"(avvikelse #{r['deviation']})",
+            highlight=False,
+        )
     for note in result["skipped"]:
         out.print(f"Hoppades över: {note}", markup=False, highlight=False)
     if result["unresolved_at_region"]:
@@ -129,6 +135,7 @@ def _act(
     week: str | None,
     config: Path | None,
     db: str | None,
+    replan: bool = False,
 ) -> None:
     from pks.services.deviations import act
 
@@ -142,9 +149,18 @@ def _act(
             action_taken=action_taken,
             week=week,
             config=config,
+            replan=replan,
         )
     )
     _print(d)
+    made = d.get("replan")
+    if made is not None:
+        how = "skapad" if made["created"] else "redan påbörjad"
+        out.print(
+            f"Omplanering: version {made['version']} ({how}) av version {made['based_on']}; "
+            f"ändra den med pks plan edit {made['version']} …",
+            highlight=False,
+        )
 
 
 @deviations_app.command("ack")
@@ -163,11 +179,19 @@ def decide(
     deviation_id: Annotated[int, typer.Argument(help="Deviation id.")],
     author: AuthorOption,
     action: Annotated[str | None, typer.Option("--action", help="The action decided.")] = None,
+    replan: Annotated[
+        bool,
+        typer.Option(
+            "--replan",
+            help="The action is a re-plan: make a new draft of the active plan (or use the "
+            "re-plan already under way); --action may add more.",
+        ),
+    ] = False,
     comment: CommentOption = None,
     db: DbOption = None,
 ) -> None:
     """Decide the action: acknowledged → action_decided (stops automatic escalation)."""
-    _act("decide", deviation_id, author, comment, action, None, None, db)
+    _act("decide", deviation_id, author, comment, action, None, None, db, replan)
 
 
 @deviations_app.command("close")

@@ -371,6 +371,27 @@ class ApprovalLevelChoice(StrEnum):
     tactical = "tactical"
 
 
+class KindChoice(StrEnum):
+    """The kind of plan saved: tactical (per week) or strategic (goals per period)."""
+
+    tactical = "tactical"
+    strategic = "strategic"
+
+
+class PeriodChoice(StrEnum):
+    """The period of a strategic plan's production goals."""
+
+    quarter = "quarter"
+    year = "year"
+
+
+def _span(v: dict[str, Any]) -> str:
+    """A version's horizon: weeks, or for a strategic version its first and last period."""
+    if v["periods"]:
+        return f"{v['periods'][0]['period_sv']}–{v['periods'][-1]['period_sv']}"
+    return f"{v['first_week']}–{v['last_week']}"
+
+
 def _print_version(report: dict[str, Any], format: Format) -> None:
     if format is Format.json:
         typer.echo(json.dumps(report))
@@ -389,28 +410,43 @@ def save(
     unit: UnitOption = None,
     title: Annotated[str, typer.Option("--title", help="Title of the version.")] = "",
     author: AuthorOption = "",
+    kind: Annotated[
+        KindChoice,
+        typer.Option("--kind", help="tactical: units per week; strategic: production goals "
+                     "per --period."),
+    ] = KindChoice.tactical,
+    period: Annotated[
+        PeriodChoice | None,
+        typer.Option("--period", help="strategic only: quarter (default) or year."),
+    ] = None,
     level: LevelOption = Level.clinic,
     target: TargetOption = None,
     horizon: HorizonOption = 52,
     format: FormatOption = Format.text,
 ) -> None:
     """Save the production plan (as `pks plan production` computes it) as a new draft
-    version (utkast) of the unit, with every planned value per object and week."""
+    version (utkast) of the unit: tactical with every planned value per object and week,
+    or strategic (--kind strategic) with production goals per object and quarter or year,
+    the same plan summed per period (a week counts in the period of its Thursday)."""
     from pks.core.organisation import OrgLevel
-    from pks.services.plan_versions import save_plan
+    from pks.core.plan_versions import PlanKind, PlanPeriod
+    from pks.services.plan_versions import plan_period, save_plan
     from pks.services.production_plan import production_plan
 
     def call() -> dict[str, Any]:
+        plan_kind = PlanKind(kind.value)
+        # Checked (and defaulted) before the production plan is computed, which takes long.
+        goals_per = plan_period(plan_kind, None if period is None else PlanPeriod(period.value))
         plan = production_plan(url_of(db), OrgLevel(level.value), unit, target, horizon)
-        return save_plan(url_of(db), unit, plan, author, title)
+        return save_plan(url_of(db), unit, plan, author, title, plan_kind, goals_per)
 
     report = _run(call)
     if format is Format.json:
         typer.echo(json.dumps(report))
         return
     out.print(
-        f"Version {report['version']} ({report['state']}) av {report['unit']} "
-        f"{report['first_week']}–{report['last_week']}, lock version {report['lock_version']}",
+        f"Version {report['version']} ({report['state']}, {report['kind_sv']}) av "
+        f"{report['unit']} {_span(report)}, lock version {report['lock_version']}",
         markup=False,
     )
 
@@ -419,8 +455,12 @@ def save(
 def edit(
     version: VersionArg,
     planning_object: Annotated[str, typer.Argument(help="Planning object code.")],
-    week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W10.")],
-    units: Annotated[float, typer.Argument(help="New planned units that week.")],
+    week: Annotated[
+        str,
+        typer.Argument(help="ISO week, e.g. 2026-W10; of a strategic version the period, "
+                       "e.g. 2027-K1 or 2027 (or a week in it)."),
+    ],
+    units: Annotated[float, typer.Argument(help="New planned units that week (or period).")],
     lock: Annotated[int, typer.Option("--lock", help="The lock version you read.")],
     comment: Annotated[str, typer.Option("--comment", help="Why (required once proposed).")] = "",
     author: AuthorOption = "",
@@ -489,7 +529,8 @@ for _action in ("propose", "approve", "activate", "replan"):
 def versions(
     db: DbOption = None, unit: UnitOption = None, format: FormatOption = Format.text
 ) -> None:
-    """Plan versions (planversioner) with state, period, author and approvals."""
+    """Plan versions (planversioner) with kind (strategisk/taktisk), state, period, author
+    and approvals."""
     from pks.services.plan_versions import versions as list_versions
 
     report = _run(lambda: {"versions": list_versions(url_of(db), unit)})
@@ -497,13 +538,13 @@ def versions(
         typer.echo(json.dumps(report))
         return
     table = Table(title="Planversioner")
-    for column in ("Version", "Enhet", "Status", "Period", "Titel", "Av", "Bygger på", "Lås",
-                   "Godkänd av"):
+    for column in ("Version", "Enhet", "Typ", "Status", "Period", "Titel", "Av", "Bygger på",
+                   "Lås", "Godkänd av"):
         table.add_column(column)
     for v in report["versions"]:
         approvals = ", ".join(f"{a['level']}: {a['approved_by']}" for a in v["approvals"])
         table.add_row(
-            str(v["version"]), v["unit"], v["state_sv"], f"{v['first_week']}–{v['last_week']}",
+            str(v["version"]), v["unit"], v["kind_sv"], v["state_sv"], _span(v),
             v["title"], v["created_by"], str(v["based_on"] or ""), str(v["lock_version"]),
             approvals,
         )
@@ -519,6 +560,7 @@ def history(
     version: VersionArg, db: DbOption = None, format: FormatOption = Format.text
 ) -> None:
     """Every change of a version: who, when, what (old → new units) and why."""
+    from pks.core.plan_versions import swedish_period_label
     from pks.services.plan_versions import history as version_history
 
     report = _run(lambda: version_history(url_of(db), version))
@@ -526,12 +568,14 @@ def history(
         typer.echo(json.dumps(report))
         return
     table = Table(title=f"Historik version {version} ({report['state_sv']})")
-    for column in ("När", "Vem", "Åtgärd", "Planeringsobjekt", "Vecka", "Före", "Efter", "Varför"):
+    where = "Vecka" if report["period"] is None else "Period"
+    for column in ("När", "Vem", "Åtgärd", "Planeringsobjekt", where, "Före", "Efter", "Varför"):
         table.add_column(column)
     for c in report["changes"]:
         table.add_row(
             c["changed_at"], c["changed_by"], c["action"], c["planning_object"] or "",
-            c["week"] or "", _units(c["old"]), _units(c["new"]), c["comment"],
+            swedish_period_label(c["period"]) if c["period"] else c["week"] or "",
+            _units(c["old"]), _units(c["new"]), c["comment"],
         )
     out.print(table)
 
@@ -543,7 +587,8 @@ def diff(
     db: DbOption = None,
     format: FormatOption = Format.text,
 ) -> None:
-    """What differs between two versions per planning object and week, with totals."""
+    """What differs between two versions per planning object and week, with totals. With a
+    strategic version, per quarter or year: a tactical one is summed to its periods."""
     from pks.services.plan_versions import plan_diff
 
     report = _run(lambda: plan_diff(url_of(db), v1, v2))
@@ -551,12 +596,14 @@ def diff(
         typer.echo(json.dumps(report))
         return
     table = Table(title=f"Skillnad version {v1} → {v2}")
-    for column in ("Planeringsobjekt", "Vecka", f"v{v1}", f"v{v2}", "Ändring"):
+    weekly = report["granularity"] == "week"
+    for column in ("Planeringsobjekt", "Vecka" if weekly else "Period", f"v{v1}", f"v{v2}",
+                   "Ändring"):
         table.add_column(column)
     for r in report["rows"]:
         table.add_row(
-            r["planning_object"], r["week"], _units(r["old"]), _units(r["new"]),
-            f"{r['change']:+.2f}",
+            r["planning_object"], r["week"] if weekly else r["period_sv"], _units(r["old"]),
+            _units(r["new"]), f"{r['change']:+.2f}",
         )
     for o in report["objects"]:
         table.add_row(
@@ -568,6 +615,8 @@ def diff(
         f"{report['change']:+.2f}",
     )
     out.print(table)
+    if report["note"]:
+        out.print(report["note"], markup=False)
 
 
 @plan_app.command("export")
@@ -577,7 +626,8 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export a plan version to Excel: a front sheet (version, state, who, when) and one sheet
-    per unit with planning objects × ISO weeks, frozen header, number formats and SUM totals."""
+    per unit with planning objects × ISO weeks (a strategic version: × quarters or years),
+    frozen header, number formats and SUM totals."""
     from pks.services.excel_export import export_plan
 
     report = _run(lambda: export_plan(url_of(db), version, output))

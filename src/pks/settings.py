@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     calendar_last_year: int = Field(default=2100, description="Last year of the planning calendar.")
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, description="Port the server listens on.")
+    argon2_time_cost: int = Field(
+        default=3, description="argon2id passes per password hash (argon2-cffi's default)."
+    )
+    argon2_memory_kib: int = Field(
+        default=65536, description="argon2id memory per password hash in KiB (64 MiB default)."
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""The HTTP adapter: health check and the start page list what the store holds."""
+"""The HTTP adapter: health check, the login wall, scripts served from the package."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from helpers import write, write_master
 from pks.api.app import create_app
 from pks.services.imports import import_files
+from webhelpers import add_users, login
 
 
-def test_health_and_start_page(db_url: str, tmp_path: Path) -> None:
+def test_health_and_the_login_wall(db_url: str, tmp_path: Path) -> None:
     import_files(
         db_url,
         [
@@ -23,25 +24,35 @@ def test_health_and_start_page(db_url: str, tmp_path: Path) -> None:
             ),
         ],
     )
-    client = TestClient(create_app(db_url))
+    add_users(db_url)
+    client = TestClient(create_app(db_url), follow_redirects=False)
     health = client.get("/healthz")
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "org_units": 5, "planning_objects": 3}
-    page = client.get("/")
-    assert page.status_code == 200
-    html = page.text
-    assert "Region Exempel" in html and "Ortopedkliniken" in html
-    assert (
-        html.index("Region Exempel")
-        < html.index("Sjukhuset i Norrstad")
-        < html.index("Ortopedkliniken")
-    )
-    assert "Höftprotes" in html and "läkare" in html and "slutenvård" in html
-    assert "Datakvalitet 2025-W01 – 2025-W01" in html
+    start = client.get("/")
+    assert start.status_code == 303 and start.headers["location"] == "/login?next=/"
+    assert client.get("/api/v1/me").status_code == 401
+    login(client, "chef")
+    start = client.get("/")
+    assert start.status_code == 303 and start.headers["location"] == "/units/ORT"
+    headers = client.get("/api/v1/me").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
 
 
-def test_health_reports_a_broken_store(tmp_path: Path) -> None:
+def test_health_says_unavailable_without_a_store(tmp_path: Path) -> None:
     client = TestClient(create_app(f"sqlite:///{tmp_path / 'missing' / 'no.db'}"))
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["status"] == "unavailable"
+
+
+def test_scripts_come_from_the_installed_packages(sqlite_url: str) -> None:
+    client = TestClient(create_app(sqlite_url))
+    htmx = client.get("/static/vendor/htmx.min.js")
+    assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
+    plotly = client.get("/static-vendor/plotly.min.js")
+    assert plotly.status_code == 200 and len(plotly.content) > 1_000_000
+    assert "plotly.js" in plotly.text[:500]
+    app_js = client.get("/static/app.js")
+    assert app_js.status_code == 200 and "Plotly.newPlot" in app_js.text

@@ -1,6 +1,7 @@
 """`pks deviations` through the real CLI: exit 0 on success, exit 2 without a traceback on
 user mistakes. The store is the one of tests/services/test_deviations.py (SQLite only):
-ORT's plan 20 + 6 a week, performed 10 + 3, so W10 raises one shortfall at ORT."""
+ORT's plan 20 + 6 a week, performed 10 + 3, so W10 raises one shortfall at ORT; at 50 % of
+plan it is large, so the run also re-plans ORT's plan (version 1 → draft version 2)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def test_run_list_and_the_whole_life_of_a_deviation(store: str) -> None:
     text = _ok("deviations", "run", "--week", "2025-W10", "--db", store)
     assert "Nya: 1" in text and "production_shortfall → ORT" in text
     assert "Hoppades över: capacity_shortfall" in text
+    assert "Omplanering: version 2 skapad från version 1 (avvikelse #1)" in text
     listed = json.loads(_ok("deviations", "list", "--format", "json", "--db", store))
     assert [(d["id"], d["unit"], d["status"]) for d in listed] == [(1, "ORT", "new")]
     _ok("deviations", "ack", "1", "--author", "Karin", "--db", store)
@@ -59,12 +61,35 @@ def test_run_list_and_the_whole_life_of_a_deviation(store: str) -> None:
     )
     assert [e["action"] for e in d["events"]] == [
         "raise",
+        "replan",
         "acknowledge",
         "comment",
         "decide",
         "close",
     ]
     assert d["action_taken"] == "overtime"
+
+
+def test_decide_replan(store: str, tmp_path: Path) -> None:
+    off = write(tmp_path, "off.toml", "[rules.production_shortfall]\nreplan_below = false\n")
+    result = json.loads(
+        _ok("deviations", "run", "--week", "2025-W10", "--config", str(off), "--format",
+            "json", "--db", store)
+    )
+    assert result["replans"] == []
+    _ok("deviations", "ack", "1", "--author", "Karin", "--db", store)
+    text = _ok("deviations", "decide", "1", "--author", "Karin", "--replan", "--db", store)
+    assert "[action_decided]" in text and "åtgärd: re-plan version 2 of version 1" in text
+    assert "Omplanering: version 2 (skapad) av version 1" in text
+    (d,) = json.loads(_ok("deviations", "list", "--format", "json", "--db", store))
+    assert [e["action"] for e in d["events"]][-2:] == ["replan", "decide"]
+
+
+def test_decide_replan_uses_the_replan_under_way(store: str) -> None:
+    _ok("deviations", "run", "--week", "2025-W10", "--db", store)  # makes version 2
+    _ok("deviations", "ack", "1", "--author", "Karin", "--db", store)
+    text = _ok("deviations", "decide", "1", "--author", "Karin", "--replan", "--db", store)
+    assert "Omplanering: version 2 (redan påbörjad) av version 1" in text
 
 
 def test_escalate_and_automatic_escalation(store: str) -> None:
@@ -90,6 +115,7 @@ def test_escalate_and_automatic_escalation(store: str) -> None:
         (["run", "--week", "2025-W10", "--unit", "NOPE"], "unknown unit 'NOPE'"),
         (["close", "1", "--author", "Karin"], "cannot close a deviation that is new"),
         (["decide", "1", "--author", "Karin"], "decide needs --action"),
+        (["decide", "1", "--author", "Karin", "--replan"], "cannot decide a deviation"),
         (["ack", "7", "--author", "Karin"], "no deviation 7"),
         (["ack", "1", "--author", " "], "--author is required"),
         (["list", "--status", "open"], "--status"),

@@ -20,9 +20,6 @@ runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("poppler")  # PDF checks need poppler: fail, never skip
 
 
-
-
-
 @pytest.fixture
 def store(sqlite_url: str, tmp_path: Path) -> str:
     """The follow-up CLI test's store with its active plan."""
@@ -150,3 +147,75 @@ def test_bad_week_and_language_exit_2(store: str, tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def _quarterly(store: str, pdf: Path, *extra: str) -> str:
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "quarterly",
+            "--db",
+            store,
+            "--quarter",
+            "2025-K1",
+            "--output",
+            str(pdf),
+            *extra,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_quarterly_board_report_holds_the_followup_numbers(store: str, tmp_path: Path) -> None:
+    """2025-Q1 is W01–W13: ORT planned 13 × 26 = 338; ORT-NB performed 10 × 16 = 160 and
+    bought 10 × 2 = 20 (nothing after W10): 180 of 338 = 53.3 %. No maturity assessment is
+    recorded, so the report says so and has no maturity page."""
+    pdf = tmp_path / "k1.pdf"
+    assert "(5 pages)" in _quarterly(store, pdf, "--unit", "ORT")
+    images = _pages(pdf, tmp_path)
+    assert len(images) == 5  # front, plan, waiting, units, deviations
+    assert all(_not_blank(png) for png in images)
+
+    rows = []
+    for week in range(1, 14):
+        args = ["--db", store, "--week", f"2025-W{week:02d}", "--unit", "ORT", "--format", "json"]
+        done = runner.invoke(app, ["followup", *args])
+        rows.append(next(r for r in json.loads(done.stdout)["rollups"] if r["unit"] == "ORT"))
+    planned, performed, bought = (
+        sum(r[x] for r in rows) for x in ("planned", "performed", "bought")
+    )
+    assert (planned, performed, bought) == (338, 160, 20)
+
+    flat = " ".join(_text(pdf).split())
+    assert "Kvartalsrapport till nämnd/styrelse" in flat and "Kvartal: 2025-Q1" in flat
+    assert "Kvartalet (2025-W01–2025-W13) 338 160 20 180 53,3 %" in flat
+    assert "ORT-OP Operation ortopedi 78 0 0 0,0 % –" in flat
+    assert "ingen är registrerad för ORT till och med 2025-03-30" in flat
+
+
+def test_quarterly_in_english(store: str, tmp_path: Path) -> None:
+    pdf = tmp_path / "q1.pdf"
+    assert "(5 pages)" in _quarterly(store, pdf, "--lang", "en", "--against", "original")
+    flat = " ".join(_text(pdf).split())
+    assert "Quarterly board report" in flat and "Unit: RE – Region Exempel" in flat
+    assert "The quarter (2025-W01–2025-W13) 338 160 20 180 53.3%" in flat
+    assert "Compared with: original plan" in flat and "Kvartalsrapport" not in flat
+
+
+def test_quarterly_mistakes_exit_2_without_a_traceback(store: str, tmp_path: Path) -> None:
+    pdf = tmp_path / "x.pdf"
+    for args, message in (
+        (["--quarter", "2025-Q5"], "pks report quarterly: --quarter '2025-Q5': expected e.g. "),
+        (["--quarter", "Q1"], "expected e.g. 2025-Q1 or 2025-K1"),
+        (["--quarter", "2025-Q1", "--unit", "NOPE"], "unknown unit 'NOPE'"),
+    ):
+        result = runner.invoke(
+            app, ["report", "quarterly", "--db", store, *args, "--output", str(pdf)]
+        )
+        assert result.exit_code == 2, result.output
+        assert message in result.stderr
+        assert "Traceback" not in result.output
+        assert isinstance(result.exception, SystemExit)
+    assert not pdf.exists()

@@ -17,6 +17,7 @@ from pks.core.deviations import (
     due_for_escalation,
     escalate_to,
     evaluate,
+    is_large,
     route,
     rule_from_settings,
     transition,
@@ -287,3 +288,55 @@ def test_rule_from_settings() -> None:
 def test_bad_settings_are_named(settings: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         rule_from_settings(DeviationKind.PRODUCTION_SHORTFALL, settings)
+
+
+# -- large deviations: the re-plan trigger ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("performed", "large"),
+    [(899.0, True), (899.99, True), (900.0, False), (949.0, False), (0.0, True)],
+)
+def test_a_shortfall_strictly_below_90_percent_is_large(performed: float, large: bool) -> None:
+    # 1000 planned: below 950 is a deviation, below 900 a large one (re-plan)
+    (f,) = evaluate(RULES[DeviationKind.PRODUCTION_SHORTFALL], {"N": [_cum(1000, performed)]})
+    assert f.share == pytest.approx(performed / 1000)
+    assert f.large is large
+    assert is_large(RULES[DeviationKind.PRODUCTION_SHORTFALL], f) is large
+
+
+def test_replan_limit_per_level_and_switched_off() -> None:
+    rule = rule_from_settings(
+        DeviationKind.PRODUCTION_SHORTFALL,
+        {
+            "replan_below": 0.8,
+            "levels": {"klinik": {"replan_below": 0.95}, "sjukhus": {"replan_below": False}},
+        },
+    )
+    assert (rule.replan_below, rule.at(OrgLevel.CLINIC).replan_below) == (0.8, 0.95)
+    assert rule.at(OrgLevel.HOSPITAL).replan_below == 0.0  # false: never large
+    series = {  # all at 85 % of plan
+        n: [NodeWeek(n, level, W10, 100, 85)]
+        for n, level in (("U", OrgLevel.UNIT), ("C", OrgLevel.CLINIC), ("H", OrgLevel.HOSPITAL))
+    }
+    assert {f.node: f.large for f in evaluate(rule, series)} == {"U": False, "C": True, "H": False}
+    off = rule_from_settings(DeviationKind.PRODUCTION_SHORTFALL, {"replan_below": False})
+    assert not any(f.large for f in evaluate(off, series))
+
+
+def test_only_production_shortfalls_are_large() -> None:
+    (f,) = evaluate(
+        RULES[DeviationKind.INFLOW_ABOVE_FORECAST],
+        {"N": _inflow([(300, 100), (300, 100), (300, 100)])},
+    )
+    assert (f.share, f.large) == (None, False)
+    assert RULES[DeviationKind.INFLOW_ABOVE_FORECAST].replan_below == 0.0
+    with pytest.raises(ValueError, match="replan_below applies to production_shortfall only"):
+        rule_from_settings(DeviationKind.INFLOW_ABOVE_FORECAST, {"replan_below": 0.9})
+    with pytest.raises(ValueError, match="replan_below must be a ratio"):
+        rule_from_settings(DeviationKind.PRODUCTION_SHORTFALL, {"replan_below": True})
+
+
+def test_replan_is_a_note_that_keeps_the_status() -> None:
+    for status in DeviationStatus:
+        assert transition(status, DeviationAction.REPLAN) is status

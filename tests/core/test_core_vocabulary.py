@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from pks.core.access import Permission, Role
 from pks.core.day_plan import ScheduleIssue
 from pks.core.deviations import DeviationAction, DeviationKind, DeviationStatus
 from pks.core.forecast.adjust import AdjustmentCategory, AdjustmentKind
@@ -14,7 +15,7 @@ from pks.core.maturity import MaturityAnswer
 from pks.core.measures import Measure
 from pks.core.need import TargetKind
 from pks.core.organisation import OrgLevel
-from pks.core.plan_versions import ApprovalLevel, PlanAction, PlanKind, PlanState
+from pks.core.plan_versions import ApprovalLevel, PlanAction, PlanKind, PlanPeriod, PlanState
 from pks.core.planning_objects import (
     CARE_GUARANTEE_DAYS,
     CareService,
@@ -46,12 +47,15 @@ ALL_VOCABULARIES: list[type[Vocabulary]] = [
     Policy,
     PlanState,
     PlanKind,
+    PlanPeriod,
     ApprovalLevel,
     PlanAction,
     MaturityAnswer,
     DeviationKind,
     DeviationStatus,
     DeviationAction,
+    Role,
+    Permission,
 ]
 ALL_MEMBERS = [(cls, member) for cls in ALL_VOCABULARIES for member in cls]
 

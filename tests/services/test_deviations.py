@@ -7,6 +7,7 @@ Outcome W01–W10: ORT-NB performed 10, ORT-HOFT performed 3, nothing bought, in
 waiting rule). At W10 cumulative: ORT-OP 30 of 60 (50 %), ORT 130 of 260 (50 %), SNS and
 RE the same 130 of 260. Routing to the clinic: ORT-OP → ORT, ORT → ORT, SNS → SNS, RE → RE;
 SNS and RE are left to ORT (a lower owner has the same kind), so ONE deviation at ORT.
+50 % is below the default re-plan limit of 90 %: the run re-plans ORT's active version.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 from helpers import activate_plan, ort_plan_2025, write, write_master
 from pks.core.calendar import IsoWeek
+from pks.services import plan_versions as pv
 from pks.services.deviations import CAPACITY_SKIPPED, act, list_deviations, run
 from pks.services.errors import UserError
 from pks.services.imports import import_files
@@ -59,10 +61,10 @@ def test_shortfall_far_below_plan_is_one_deviation_at_the_clinic(store: str) -> 
     assert d["week"] == d["arrived_week"] == "2025-W10"
     assert "cumulative performed 130 is 50.0 % of the cumulative plan 260" in d["message"]
     assert "(also at ORT-OP)" in d["message"]
-    assert [e["action"] for e in d["events"]] == ["raise"]
+    assert [e["action"] for e in d["events"]] == ["raise", "replan"]
     # the same week again raises nothing new
     again = run(store, "2025-W10", now=NOW)
-    assert again["raised"] == [] and again["escalated"] == []
+    assert again["raised"] == [] and again["escalated"] == [] and again["replans"] == []
     assert len(list_deviations(store)) == 1
 
 
@@ -112,12 +114,13 @@ def test_an_action_decided_stops_escalation_and_closing_needs_it(store: str) -> 
     assert closed["status"] == "closed"
     assert [e["action"] for e in closed["events"]] == [
         "raise",
+        "replan",
         "acknowledge",
         "decide",
         "comment",
         "close",
     ]
-    assert [e["author"] for e in closed["events"]][1:] == ["Karin", "Karin", "Stina", "Karin"]
+    assert [e["author"] for e in closed["events"]][2:] == ["Karin", "Karin", "Stina", "Karin"]
     assert list_deviations(store, status="closed")[0]["id"] == d["id"]
     assert list_deviations(store, status="new") == []
 
@@ -194,3 +197,100 @@ def test_schedule_far_below_the_capacity_forecast_is_a_capacity_deviation(
     assert result["skipped"] == []
     capacity = [d for d in result["raised"] if d["kind"] == "capacity_shortfall"]
     assert [d["unit"] for d in capacity] == ["ORT-OP"]
+
+
+def _versions(url: str) -> list[tuple[int, str, int | None, str]]:
+    return [(v["version"], v["state"], v["based_on"], v["created_by"]) for v in pv.versions(url)]
+
+
+def test_a_large_shortfall_creates_one_replan_of_the_active_plan(store: str) -> None:
+    ((original, state, _, _),) = _versions(store)
+    assert state == "active"
+    result = run(store, "2025-W10", now=NOW)
+    (d,) = result["raised"]
+    new = original + 1
+    assert result["replans"] == [{"deviation": d["id"], "version": new, "based_on": original}]
+    assert _versions(store) == [
+        (original, "active", None, "Anna"),
+        (new, "draft", original, "pks deviations run"),
+    ]
+    note = d["events"][-1]
+    assert (note["action"], note["author"], note["old_status"], note["new_status"]) == (
+        "replan",
+        "pks deviations run",
+        "new",
+        "new",
+    )
+    assert note["comment"] == (
+        f"re-plan version {new} created from version {original} because cumulative "
+        "performed is 50.0 % of plan (ORT 2025-W10)"
+    )
+    assert pv.plan_diff(store, original, new)["change"] == 0  # a copy, to be edited
+    # idempotent: later weeks (still open, still large) and reruns make no second re-plan
+    for week in ("2025-W10", "2025-W11", "2025-W12"):
+        assert run(store, week, now=NOW)["replans"] == []
+    assert len(_versions(store)) == 2
+    events = list_deviations(store)[0]["events"]
+    assert [e["action"] for e in events].count("replan") == 1
+
+
+def test_no_replan_above_the_limit_or_while_one_is_under_way(
+    store: str, tmp_path: Path
+) -> None:
+    # 50 % is a deviation (below 95 %) but not large against a 40 % re-plan limit
+    config = write(tmp_path, "dev.toml", "[rules.production_shortfall]\nreplan_below = 0.40\n")
+    result = run(store, "2025-W10", config=config, now=NOW)
+    assert len(result["raised"]) == 1 and result["replans"] == []
+    assert [e["action"] for e in result["raised"][0]["events"]] == ["raise"]
+    assert len(_versions(store)) == 1
+    # someone re-plans by hand; then the default limit makes the deviation large, but the
+    # draft already under way is noted instead of a second one
+    ((original, *_),) = _versions(store)
+    draft = pv.replan(store, original, "Karin")["version"]
+    again = run(store, "2025-W11", now=NOW)
+    assert again["replans"] == [] and len(_versions(store)) == 2
+    (d,) = list_deviations(store)
+    assert d["events"][-1]["comment"].startswith(
+        f"re-plan version {draft} of version {original} is already under way"
+    )
+
+
+def test_the_replan_is_of_the_nearest_ancestor_with_an_active_plan(
+    store: str, tmp_path: Path
+) -> None:
+    # routed to the unit: ORT-OP owns the deviation (ORT's, SNS's and RE's are left to it),
+    # its clinic ORT owns the plan
+    config = write(tmp_path, "dev.toml", '[rules.production_shortfall]\nroute_to = "enhet"\n')
+    ((original, *_),) = _versions(store)
+    result = run(store, "2025-W10", config=config, now=NOW)
+    (d,) = result["raised"]
+    assert (d["subject"], d["unit"]) == ("ORT-OP", "ORT-OP")
+    assert result["replans"] == [
+        {"deviation": d["id"], "version": original + 1, "based_on": original}
+    ]
+    assert _versions(store)[-1][1:] == ("draft", original, "pks deviations run")
+
+
+def test_decide_replan_by_hand(store: str, tmp_path: Path) -> None:
+    config = write(tmp_path, "dev.toml", "[rules.production_shortfall]\nreplan_below = false\n")
+    (d,) = run(store, "2025-W10", config=config, now=NOW)["raised"]
+    ((original, *_),) = _versions(store)
+    with pytest.raises(UserError, match="cannot decide a deviation that is new"):
+        act(store, d["id"], "decide", "Karin", replan=True, now=NOW)
+    assert len(_versions(store)) == 1  # nothing made before the transition was checked
+    with pytest.raises(UserError, match="--replan goes with decide"):
+        act(store, d["id"], "acknowledge", "Karin", replan=True, now=NOW)
+    act(store, d["id"], "acknowledge", "Karin", now=NOW)
+    decided = act(store, d["id"], "decide", "Karin", replan=True, action_taken="overtime",
+                  now=NOW)
+    new = original + 1
+    assert decided["replan"] == {
+        "deviation": d["id"], "version": new, "based_on": original, "created": True
+    }
+    assert decided["status"] == "action_decided"
+    assert decided["action_taken"] == f"overtime; re-plan version {new} of version {original}"
+    assert [e["action"] for e in decided["events"]] == ["raise", "acknowledge", "replan", "decide"]
+    assert decided["events"][2]["author"] == "Karin"
+    assert _versions(store)[-1] == (new, "draft", original, "Karin")
+    # the automatic trigger, switched back on, leaves a deviation that has its re-plan alone
+    assert run(store, "2025-W11", now=NOW)["replans"] == []

@@ -1,5 +1,6 @@
 """Excel export of a plan version, read back with openpyxl: sheets, frozen header, ISO week
-headers, the stored numbers, number formats and live SUM totals."""
+headers (quarters for a strategic version), the stored numbers, number formats and live SUM
+totals."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from helpers import planned_region
+from helpers import ort_plan_2025, planned_region, write_master
 from pks.core.organisation import OrgLevel
+from pks.core.plan_versions import PlanKind
 from pks.services import plan_versions as pv
 from pks.services.errors import UserError
 from pks.services.excel_export import UNITS_FORMAT, export_plan
+from pks.services.imports import import_files
 from pks.services.production_plan import production_plan
 from pks.store import plans as store
 from pks.store.db import transaction
@@ -61,3 +64,26 @@ def test_export_needs_xlsx_and_an_existing_version(
         export_plan(url, vid, tmp_path / "plan.csv")
     with pytest.raises(UserError, match="there is no plan version 99"):
         export_plan(url, 99, tmp_path / "plan.xlsx")
+
+
+def test_strategic_version_has_a_column_per_quarter(sqlite_url: str, tmp_path: Path) -> None:
+    """ORT's 2025 plan (ORT-NB 20, ORT-HOFT 6 a week) as goals per quarter: four columns
+    "2025 K1" … "2025 K4" (13 weeks each: 260 and 78), the total in G; the front sheet says
+    it is a strategic plan per quarter."""
+    import_files(sqlite_url, write_master(tmp_path))
+    saved = pv.save_plan(sqlite_url, "ORT", ort_plan_2025(), "Anna", "", PlanKind.STRATEGIC)
+    path = tmp_path / "goals.xlsx"
+    report = export_plan(sqlite_url, saved["version"], path)
+    assert report["periods"] == ["2025 K1", "2025 K2", "2025 K3", "2025 K4"]
+    book = load_workbook(path)
+    front = book["Plan"]
+    assert front["A1"].value == "Produktionsmål"
+    assert (front["A6"].value, front["B6"].value) == ("Plantyp", "strategisk plan, per kvartal")
+    sheet = book["ORT"]
+    assert [sheet.cell(row=1, column=c).value for c in range(1, 8)] == [
+        "Planeringsobjekt", "Namn", "2025 K1", "2025 K2", "2025 K3", "2025 K4", "Totalt"
+    ]
+    assert [sheet.cell(row=2, column=c).value for c in range(3, 8)] == [
+        260, 260, 260, 260, "=SUM(C2:F2)"
+    ]
+    assert book["ORT-OP"]["C2"].value == 78

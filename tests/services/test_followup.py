@@ -221,3 +221,59 @@ def test_user_errors(outcome: tuple[str, int, int]) -> None:
         followup(url, "2025-W10", against="newest")
     with pytest.raises(UserError, match="no active plan for AKM"):
         followup(url, "2025-W10", unit="AKM")
+
+
+def test_year_end_projection_stops_where_the_plan_ends(db_url: str, tmp_path: Path) -> None:
+    """A 12-month plan need not end with the ISO year: ORT's plan covers 2025-W01 … W40
+    only (ORT-NB 20 a week: 800 in the year). Own + bought 18 a week in W01–W10: 180 done,
+    pace 18, and 30 planned weeks left (not 42): 180 + 30 × 18 = 720 projected, 80 short.
+    Projecting to week 52 would compare 52 weeks of production with 40 of plan and show a
+    false surplus (936 − 800)."""
+    import numpy as np
+
+    from helpers import activate_plan
+    from pks.core.calendar import IsoWeek
+
+    import_files(db_url, write_master(tmp_path))
+    rows = ["iso_week,planning_object_code,measure,count"]
+    rows += [f"2025-W{w:02d},ORT-NB,{m},{n}" for w in range(1, 11)
+             for m, n in (("performed", 16), ("bought", 2))]
+    import_files(db_url, [write(tmp_path, "weekly.csv", "\n".join(rows) + "\n")])
+    plan = ort_plan_2025(20, 6)
+    plan.run.inputs.weeks = [IsoWeek(2025, n) for n in range(1, 41)]
+    plan.plan = np.array([[20.0] * 40, [6.0] * 40])
+    activate_plan(db_url, plan)
+    report = followup(db_url, "2025-W10", unit="ORT")
+    nb = _by(report["objects"], "planning_object")["ORT-NB"]["year_end_projection"]
+    assert nb == pytest.approx(
+        {
+            "planned_year": 800,
+            "performed_to_date": 180,
+            "projected_year": 720,
+            "shortfall": 80,
+            "pace_per_week": 18,
+            "weeks_left": 30,
+        }
+    )
+    ort = _by(report["rollups"], "unit")["ORT"]["year_end_projection"]
+    assert ort["weeks_left"] == 30 and ort["planned_year"] == 800 + 240
+
+
+def test_an_active_strategic_version_does_not_replace_the_weekly_plan(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Strategic goals are per quarter (stored under the quarter's first Monday): the weekly
+    follow-up must keep reading the tactical plan (ORT-NB 20 a week, cumulative W10 = 200)."""
+    from helpers import followed_up_region
+    from pks.core.plan_versions import PlanKind, PlanPeriod
+
+    url = followed_up_region(db_url, tmp_path)
+    before = _by(followup(url, "2025-W10", "ORT")["objects"], "planning_object")["ORT-NB"]
+    assert (before["planned"], before["cumulative_planned"]) == (20, 200)
+    strategic = pv.save_plan(
+        url, "ORT", ort_plan_2025(20, 6), "Anna", "Mål 2025", PlanKind.STRATEGIC,
+        PlanPeriod.QUARTER,
+    )["version"]
+    _approve_and_activate(url, strategic)
+    after = _by(followup(url, "2025-W10", "ORT")["objects"], "planning_object")["ORT-NB"]
+    assert (after["planned"], after["cumulative_planned"]) == (20, 200)

@@ -197,3 +197,55 @@ def test_forecast_on_dask_stores_the_same_numbers_as_local(region: str) -> None:
         for field in ("statistical", "lo80", "hi80", "lo95", "hi95"):
             np.testing.assert_allclose(a[field], b[field], rtol=1e-12)
     assert tables[1].version["engine"] == "dask"
+
+
+def test_progress_comes_between_clinics_and_a_hook_that_raises_stores_nothing(
+    region: str, tmp_path: Path
+) -> None:
+    """With AKM-ANK (another clinic) forecast too, the run reports after loading, after
+    each clinic and after the backtest; the hook changes no number, and a hook that raises
+    (a cancelled job) leaves no version behind."""
+    lines = ["iso_week,planning_object_code,measure,count"]
+    for i in range(WEEKS):
+        iso = (FIRST + dt.timedelta(weeks=i)).isocalendar()
+        lines.append(f"{iso.year}-W{iso.week:02d},AKM-ANK,inflow,{30 + i % 4}")
+    import_files(region, [write(tmp_path, "weekly_akm.csv", "\n".join(lines) + "\n")])
+    reports: list[tuple[float, str]] = []
+    hooked = run_forecast(region, horizon=4, method="pks_default",
+                          progress=lambda share, message: reports.append((share, message)))
+    shares = [share for share, _ in reports]
+    assert shares == sorted(shares) and shares[0] == 0.1 and shares[-1] == 0.8
+    assert [m for _, m in reports if m.startswith("forecast clinic")] == [
+        "forecast clinic 1 of 2", "forecast clinic 2 of 2"]
+    plain = run_forecast(region, horizon=4, method="pks_default")
+
+    def values(version: int) -> list[tuple[object, ...]]:
+        with transaction(region) as conn:
+            return [tuple(r) for r in conn.execute(sa.text(
+                "SELECT planning_object_id, period_start, mean, lo80, hi95 FROM forecast_value "
+                f"WHERE version_id = {version} AND frequency = 'W' "
+                "ORDER BY planning_object_id, period_start"))]
+
+    assert values(hooked.version_id) == values(plain.version_id) and len(values(1)) == 3 * 4
+
+    class Stop(Exception):
+        pass
+
+    def stop(share: float, message: str) -> None:
+        if share > 0.3:
+            raise Stop()
+
+    with pytest.raises(Stop):
+        run_forecast(region, horizon=4, method="pks_default", progress=stop)
+    with transaction(region) as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM forecast_version")).scalar() == 2
+
+
+def test_accuracy_reads_scores_stored_as_null(db_url: str, tmp_path: Path) -> None:
+    """A constant series has no seasonal scale: its backtest MASE is stored as NULL and
+    the report shows it as unknown (it used to fail on the NULL)."""
+    from helpers import planned_region
+
+    planned_region(db_url, tmp_path)
+    nb = next(a for a in accuracy_report(db_url) if a.key == "ORT-NB")
+    assert (nb.source, nb.mase, nb.bias_pct, nb.coverage80) == ("backtest", None, 0.0, 100.0)

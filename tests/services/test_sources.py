@@ -395,3 +395,19 @@ def test_server_runs_the_sources_only_when_configured(
             time.sleep(0.1)
     assert (drop / "done" / "weekly_2025.csv").is_file()
     assert _weekly_total(url) == (5, 72)
+
+
+def test_only_one_server_worker_runs_the_schedule(tmp_path: Path) -> None:
+    """`pks serve --workers 2` starts two lifespans: the lock beside the config lets exactly
+    one of them run the sources' schedule, and the next one once it stops."""
+    from pks.services.sources import _scheduler_lock
+
+    config = tmp_path / "pks-sources.toml"
+    config.write_text("", encoding="utf-8")
+    first = _scheduler_lock(config)
+    assert first is not None
+    assert _scheduler_lock(config) is None
+    first.close()
+    again = _scheduler_lock(config)
+    assert again is not None
+    again.close()

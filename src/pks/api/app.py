@@ -1,18 +1,84 @@
-"""The HTTP adapter: a health check and the start page (the web UI grows here later)."""
+"""The HTTP adapter: the JSON API under /api/v1 and the server-rendered pages (Jinja2 +
+HTMX, Plotly for charts), both calling the same service functions as the CLI.
+
+Every route declares what it needs (`pks.api.auth.needs`); `pks.api.auth.authorized`
+enforces it. Scripts come from the installed package (HTMX vendored in ``static/vendor``,
+Plotly from the ``plotly`` Python package), never from a CDN.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import plotly
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from pks import __version__
+from pks.api.auth import Forbidden, NotLoggedIn
+from pks.api.routes import ROUTERS
+from pks.api.templating import render
 from pks.services import overview as service
+from pks.services.errors import UserError
+from pks.services.setup import StoreUnavailable
 from pks.services.sources import lifespan
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-eval'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'"
+)  # Plotly compiles some chart code at run time ('unsafe-eval'); no inline scripts
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    """Headers every answer carries (no framing, no sniffing, no inline scripts)."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(request, "error.html", status_code=status, status=status, message=message)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotLoggedIn)
+    async def not_logged_in(request: Request, _error_: NotLoggedIn) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "not logged in"}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> Response:
+        return _error(request, 403, str(error))
+
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, error: UserError) -> Response:
+        return _error(request, 400, str(error))
+
+    @app.exception_handler(StoreUnavailable)
+    async def unavailable(request: Request, error: StoreUnavailable) -> Response:
+        return _error(request, 503, str(error))
 
 
 def create_app(url: str) -> FastAPI:
@@ -20,11 +86,27 @@ def create_app(url: str) -> FastAPI:
     app = FastAPI(
         title="pks",
         version=__version__,
+        description="Produktions- och kapacitetsstyrning (production and capacity control).",
         openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
         lifespan=lifespan(url),  # runs PKS_SOURCES_CONFIG's sources on their schedule
     )
+    app.state.url = url
+    app.add_middleware(SecurityHeaders)
+    _install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/healthz")
+    @app.get("/static-vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """Plotly's browser bundle from the installed plotly package (no CDN)."""
+        return FileResponse(
+            PLOTLY_JS,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
         """200 with counts when the store answers, 503 otherwise."""
         try:
@@ -34,9 +116,13 @@ def create_app(url: str) -> FastAPI:
                 {"status": "unavailable", "error": type(error).__name__}, status_code=503
             )
 
-    @app.get("/", response_class=HTMLResponse)
-    def start_page(request: Request) -> HTMLResponse:
-        """Org tree, planning objects and the data-quality summary."""
-        return TEMPLATES.TemplateResponse(request, "overview.html", {"o": service.overview(url)})
-
+    for router in ROUTERS:
+        app.include_router(router)
     return app
+
+
+def app_from_settings() -> FastAPI:
+    """The app on PKS_DATABASE_URL (what `pks serve` hands each uvicorn worker)."""
+    from pks.settings import get_settings
+
+    return create_app(get_settings().database_url)

@@ -77,6 +77,7 @@ class DeviationAction(Vocabulary):
     CLOSE = "close"
     ESCALATE = "escalate"
     COMMENT = "comment"
+    REPLAN = "replan"
 
 
 swedish_terms(
@@ -88,6 +89,7 @@ swedish_terms(
         DeviationAction.CLOSE: ("stäng",),
         DeviationAction.ESCALATE: ("eskalera",),
         DeviationAction.COMMENT: ("kommentera",),
+        DeviationAction.REPLAN: ("omplanera",),
     },
 )
 
@@ -103,8 +105,8 @@ TRANSITIONS: dict[DeviationAction, tuple[tuple[DeviationStatus, ...], DeviationS
     DeviationAction.CLOSE: ((DeviationStatus.ACTION_DECIDED,), DeviationStatus.CLOSED),
     DeviationAction.ESCALATE: (UNRESOLVED, DeviationStatus.ESCALATED),
 }
-"""action → (statuses it is legal from, status after). A comment changes no status and is
-legal in every status."""
+"""action → (statuses it is legal from, status after). A comment, and the note that a
+re-plan version was created (``replan``), change no status and are legal in every status."""
 
 ROUTING: dict[DeviationKind, tuple[OrgLevel, str]] = {
     DeviationKind.PRODUCTION_SHORTFALL: (
@@ -141,7 +143,7 @@ class DeviationError(ValueError):
 
 def transition(status: DeviationStatus, action: DeviationAction) -> DeviationStatus:
     """The status after ``action``; DeviationError when it is not legal from ``status``."""
-    if action is DeviationAction.COMMENT:
+    if action in (DeviationAction.COMMENT, DeviationAction.REPLAN):
         return status
     if action is DeviationAction.RAISE:
         raise DeviationError("a deviation is raised once, by the rules or a data source")
@@ -157,11 +159,13 @@ def transition(status: DeviationStatus, action: DeviationAction) -> DeviationSta
 @dataclass(frozen=True, slots=True)
 class LevelSettings:
     """A rule's settings at one org level: ``threshold`` (ratio), ``weeks`` running,
-    ``enabled``. None keeps the rule's default."""
+    ``enabled``, ``replan_below`` (ratio; 0 switches the re-plan trigger off at the level).
+    None keeps the rule's default."""
 
     threshold: float | None = None
     weeks: int | None = None
     enabled: bool | None = None
+    replan_below: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +177,10 @@ class DeviationRule:
     (1 + threshold) (0.10); capacity_shortfall: actual hours below forecast × (1 −
     threshold) (0.05); long_waits_rising: unused. ``weeks``: how many weeks running
     the condition must hold (1 for the cumulative rule, 3 otherwise). ``route_to``: the
-    level with the mandate (default from ROUTING).
+    level with the mandate (default from ROUTING). ``replan_below`` (production_shortfall
+    only): a shortfall whose cumulative performed is below this share of the cumulative
+    plan is *large* and triggers a re-plan (0.90); 0 never triggers (performed is never
+    below 0 % of the plan), which is how ``false`` in the settings switches it off.
     """
 
     kind: DeviationKind
@@ -182,6 +189,7 @@ class DeviationRule:
     enabled: bool = True
     route_to: OrgLevel | None = None
     levels: Mapping[OrgLevel, LevelSettings] = field(default_factory=dict)
+    replan_below: float = 0.0
 
     def at(self, level: OrgLevel) -> DeviationRule:
         """The rule as it applies to nodes of ``level`` (overrides applied)."""
@@ -193,6 +201,7 @@ class DeviationRule:
             threshold=self.threshold if s.threshold is None else s.threshold,
             weeks=self.weeks if s.weeks is None else s.weeks,
             enabled=self.enabled if s.enabled is None else s.enabled,
+            replan_below=self.replan_below if s.replan_below is None else s.replan_below,
             levels={},
         )
 
@@ -203,7 +212,7 @@ class DeviationRule:
 
 
 DEFAULT_RULES: tuple[DeviationRule, ...] = (
-    DeviationRule(DeviationKind.PRODUCTION_SHORTFALL, threshold=0.95, weeks=1),
+    DeviationRule(DeviationKind.PRODUCTION_SHORTFALL, threshold=0.95, weeks=1, replan_below=0.90),
     DeviationRule(DeviationKind.INFLOW_ABOVE_FORECAST, threshold=0.10, weeks=3),
     DeviationRule(DeviationKind.LONG_WAITS_RISING, threshold=0.0, weeks=3),
     DeviationRule(DeviationKind.CAPACITY_SHORTFALL, threshold=0.05, weeks=3),
@@ -237,7 +246,12 @@ class NodeWeek:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A rule that fired at ``node`` in ``week``: ``value`` against ``limit`` (same units)."""
+    """A rule that fired at ``node`` in ``week``: ``value`` against ``limit`` (same units).
+
+    ``share``: production_shortfall only, cumulative performed ÷ cumulative plan (ratio);
+    ``large``: the share is below the rule's ``replan_below`` at the node's level, so the
+    deviation triggers a re-plan (see :func:`is_large`).
+    """
 
     kind: DeviationKind
     node: str
@@ -245,6 +259,8 @@ class Finding:
     value: float
     limit: float
     message: str
+    share: float | None = None
+    large: bool = False
 
 
 def _fmt(x: float) -> str:
@@ -266,7 +282,7 @@ def _production(rule: DeviationRule, points: Sequence[NodeWeek]) -> Finding | No
     limit = rule.threshold * p.cumulative_planned
     if p.cumulative_planned <= 0 or not p.cumulative_performed < limit:
         return None
-    share = p.cumulative_performed / p.cumulative_planned * 100
+    share = p.cumulative_performed / p.cumulative_planned
     return Finding(
         rule.kind,
         p.node,
@@ -274,8 +290,9 @@ def _production(rule: DeviationRule, points: Sequence[NodeWeek]) -> Finding | No
         p.cumulative_performed,
         limit,
         f"{p.node} {p.week}: cumulative performed {_fmt(p.cumulative_performed)} is "
-        f"{share:.1f} % of the cumulative plan {_fmt(p.cumulative_planned)} "
+        f"{share * 100:.1f} % of the cumulative plan {_fmt(p.cumulative_planned)} "
         f"(limit {rule.threshold * 100:.0f} %)",
+        share=share,
     )
 
 
@@ -353,11 +370,25 @@ _CHECKS = {
 }
 
 
+def is_large(rule: DeviationRule, finding: Finding) -> bool:
+    """True when ``finding`` is a production shortfall so far below plan that it warrants a
+    re-plan outside the annual cycle: its cumulative share of the plan is strictly below
+    ``rule.replan_below`` (``rule`` as it applies at the finding's level, see
+    :meth:`DeviationRule.at`). Other kinds are never large: they re-plan by decision."""
+    return (
+        finding.kind is DeviationKind.PRODUCTION_SHORTFALL
+        and rule.enabled
+        and finding.share is not None
+        and finding.share < rule.replan_below
+    )
+
+
 def evaluate(rule: DeviationRule, series: Mapping[str, Sequence[NodeWeek]]) -> list[Finding]:
     """Findings of ``rule`` over ``series`` (node → its points, oldest week first; the last
-    point is the week evaluated). Each node is judged with its level's settings. A rule
-    needing N weeks running fires only on N consecutive known weeks (N + 1 snapshots for
-    "rising"); a missing forecast or snapshot never fires."""
+    point is the week evaluated). Each node is judged with its level's settings, and so is
+    whether the finding is large (``Finding.large``). A rule needing N weeks running fires
+    only on N consecutive known weeks (N + 1 snapshots for "rising"); a missing forecast or
+    snapshot never fires."""
     check = _CHECKS.get(rule.kind)
     if check is None:
         raise ValueError(f"{rule.kind.value} is not evaluated from follow-up figures")
@@ -371,7 +402,7 @@ def evaluate(rule: DeviationRule, series: Mapping[str, Sequence[NodeWeek]]) -> l
             continue
         finding = check(applied, points)
         if finding is not None:
-            found.append(finding)
+            found.append(replace(finding, large=is_large(applied, finding)))
     return found
 
 
@@ -401,27 +432,31 @@ def due_for_escalation(
 
 
 def rule_from_settings(kind: DeviationKind, settings: Mapping[str, Any]) -> DeviationRule:
-    """A rule from a TOML table (``threshold``, ``weeks``, ``enabled``, ``route_to`` and
-    ``[levels.<level>]`` overrides) on top of the default rule of ``kind``; ValueError with
-    the offending key otherwise."""
+    """A rule from a TOML table (``threshold``, ``weeks``, ``enabled``, ``route_to``,
+    ``replan_below`` and ``[levels.<level>]`` overrides of all but ``route_to``) on top of
+    the default rule of ``kind``; ValueError with the offending key otherwise.
+    ``replan_below = false`` switches the re-plan trigger off (at that level)."""
     base = next(r for r in DEFAULT_RULES if r.kind is kind)
-    known = {"threshold", "weeks", "enabled", "route_to", "levels"}
+    per_level = {"threshold", "weeks", "enabled", "replan_below"}
+    known = per_level | {"route_to", "levels"}
     unknown = sorted(set(settings) - known)
     if unknown:
         raise ValueError(f"unknown setting {unknown[0]!r} (expected one of {sorted(known)})")
     levels: dict[OrgLevel, LevelSettings] = {}
     for name, values in dict(settings.get("levels", {})).items():
-        extra = sorted(set(values) - {"threshold", "weeks", "enabled"})
+        extra = sorted(set(values) - per_level)
         if extra:
             raise ValueError(f"levels.{name}: unknown setting {extra[0]!r}")
         levels[OrgLevel.parse(name)] = LevelSettings(
             _ratio(values.get("threshold"), f"levels.{name}.threshold"),
             _weeks(values.get("weeks"), f"levels.{name}.weeks"),
             _bool(values.get("enabled"), f"levels.{name}.enabled"),
+            _replan(kind, values.get("replan_below"), f"levels.{name}.replan_below"),
         )
     threshold = _ratio(settings.get("threshold"), "threshold")
     weeks = _weeks(settings.get("weeks"), "weeks")
     enabled = _bool(settings.get("enabled"), "enabled")
+    replan_below = _replan(kind, settings.get("replan_below"), "replan_below")
     route_to = settings.get("route_to")
     return replace(
         base,
@@ -430,7 +465,19 @@ def rule_from_settings(kind: DeviationKind, settings: Mapping[str, Any]) -> Devi
         enabled=base.enabled if enabled is None else enabled,
         route_to=None if route_to is None else OrgLevel.parse(str(route_to)),
         levels=levels,
+        replan_below=base.replan_below if replan_below is None else replan_below,
     )
+
+
+def _replan(kind: DeviationKind, value: Any, key: str) -> float | None:
+    """``replan_below``: a ratio, or false (→ 0, never large); production_shortfall only."""
+    if value is None:
+        return None
+    if kind is not DeviationKind.PRODUCTION_SHORTFALL:
+        raise ValueError(f"{key} applies to production_shortfall only")
+    if value is False:
+        return 0.0
+    return _ratio(value, key)
 
 
 def _ratio(value: Any, key: str) -> float | None:

@@ -76,8 +76,9 @@ class WeekFigures:
     of the year through the week (``cumulative_bought`` is its bought part);
     ``value_hours``: performed × competence hours per unit; ``resources``: the competences
     those hours are on (their available hours are not summed but taken once per node);
-    ``planned_year``: the plan's units in the whole ISO year; ``done_weekly``: own + bought
-    per week from week 1 through the follow-up week (for the pace).
+    ``planned_year``: the plan's units in the whole ISO year; ``plan_last_week``: the last
+    week number of the ISO year the plan covers (None: no plan in the year); ``done_weekly``:
+    own + bought per week from week 1 through the follow-up week (for the pace).
     """
 
     planned: float = 0.0
@@ -99,6 +100,7 @@ class WeekFigures:
     cumulative_inflow_forecast: float | None = None
     resources: frozenset[str] = frozenset()
     done_weekly: tuple[float, ...] = field(default=())
+    plan_last_week: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +116,8 @@ class Kpi:
 class YearEndProjection:
     """Where the ISO year ends at the current pace versus the plan (units).
 
-    ``projected_year`` = own + bought to date + ``pace`` × the weeks left of the year;
+    ``projected_year`` = own + bought to date + ``pace`` × the weeks left of the year that
+    the plan covers (a 12-month plan ending in week 46 is compared through week 46 only);
     ``pace`` = mean own + bought per week over the last ``PACE_WEEKS`` weeks (fewer early
     in the year); ``shortfall`` = planned_year − projected_year (positive = short of plan).
     """
@@ -141,9 +144,11 @@ def add(a: WeekFigures, b: WeekFigures) -> WeekFigures:
     length = max(len(a.done_weekly), len(b.done_weekly))
     da = a.done_weekly + (0.0,) * (length - len(a.done_weekly))
     db = b.done_weekly + (0.0,) * (length - len(b.done_weekly))
+    ends = [w for w in (a.plan_last_week, b.plan_last_week) if w is not None]
     return WeekFigures(
         resources=a.resources | b.resources,
         done_weekly=tuple(x + y for x, y in zip(da, db, strict=True)),
+        plan_last_week=max(ends) if ends else None,
         **values,
     )
 
@@ -208,15 +213,22 @@ def kpis(figures: WeekFigures, available_hours: Mapping[str, float]) -> dict[str
 
 
 def year_end_projection(
-    planned_year: float, done_weekly: Sequence[float], week: IsoWeek, pace_weeks: int = PACE_WEEKS
+    planned_year: float,
+    done_weekly: Sequence[float],
+    week: IsoWeek,
+    pace_weeks: int = PACE_WEEKS,
+    last_week: int | None = None,
 ) -> YearEndProjection:
     """Project the year's own + bought production at the mean pace of the last
-    ``pace_weeks`` weeks (``done_weekly``: weeks 1 … ``week.week`` of the ISO year)."""
+    ``pace_weeks`` weeks (``done_weekly``: weeks 1 … ``week.week`` of the ISO year) through
+    ``last_week``, the last week of the year the plan covers (None: the year's last week),
+    so the projection and ``planned_year`` span the same weeks."""
     if pace_weeks < 1:
         raise ValueError("pace_weeks must be at least 1")
     done = sum(done_weekly)
     recent = list(done_weekly)[-pace_weeks:]
     pace = sum(recent) / len(recent) if recent else 0.0
-    left = weeks_in_year(week.year) - week.week
+    end = weeks_in_year(week.year) if last_week is None else last_week
+    left = max(0, min(end, weeks_in_year(week.year)) - week.week)
     projected = done + pace * left
     return YearEndProjection(planned_year, done, projected, planned_year - projected, pace, left)

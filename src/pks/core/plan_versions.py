@@ -15,15 +15,20 @@ leads to, and store the result with an audit row.
 - An active or superseded plan is never edited: re-planning makes a new draft based on
   it and keeps the original, so follow-up can compare with both.
 
-Units: plan values are units of a planning object per ISO week (float).
+Units: a tactical version's values are planned units of a planning object per ISO week; a
+strategic version's values are production goals, planned units of the object per calendar
+quarter or year (:class:`PlanPeriod`), each stored under the Monday of the period's first
+week in the version's horizon (:func:`goal_periods`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pks.core.calendar import IsoWeek
+from pks.core.capacity import period_labels
 from pks.core.vocabulary import Vocabulary, swedish_terms
 
 
@@ -62,6 +67,23 @@ swedish_terms(
     {
         PlanKind.STRATEGIC: ("strategisk plan", "strategisk"),
         PlanKind.TACTICAL: ("taktisk plan", "taktisk", "produktionsplan"),
+    },
+)
+
+
+class PlanPeriod(Vocabulary):
+    """The period of a strategic plan's production goals. A week belongs to the quarter
+    and the year of its Thursday (the ISO convention), so no week is split."""
+
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+swedish_terms(
+    PlanPeriod,
+    {
+        PlanPeriod.QUARTER: ("kvartal",),
+        PlanPeriod.YEAR: ("år", "helår"),
     },
 )
 
@@ -289,3 +311,125 @@ def diff(
         sum(v for v, _ in totals.values()),
         sum(v for _, v in totals.values()),
     )
+
+
+# -- strategic plans: production goals per quarter or year ------------------------------
+
+
+def period_label(week: IsoWeek, period: PlanPeriod | None) -> str:
+    """The label of the period that holds ``week``: ``2027-Q1`` (quarter of its Thursday),
+    ``2027`` (ISO year, the year of its Thursday), or the week itself (``2027-W05``) for
+    None, the weekly periods of a tactical plan."""
+    return period_labels([week], "week" if period is None else period.value)[0]
+
+
+def swedish_period_label(label: str) -> str:
+    """How a Swedish planner writes a period: ``2027-Q1`` → ``2027 K1``, ``2027-W05`` →
+    ``v. 5 2027``, a year stays ``2027``."""
+    year, _, rest = label.partition("-")
+    if rest.startswith("Q"):
+        return f"{year} K{rest[1:]}"
+    if rest.startswith("W"):
+        return f"v. {int(rest[1:])} {year}"
+    return label
+
+
+@dataclass(frozen=True, slots=True)
+class GoalPeriod:
+    """One period of a strategic plan's horizon: its ``label`` (``2027-Q1`` or ``2027``)
+    and the first and last ISO week of the horizon in it. The goal is stored under the
+    Monday of ``first_week``: the period's first ISO week, or the horizon's first week when
+    the horizon starts inside the period (then the goal covers only the weeks planned)."""
+
+    label: str
+    first_week: IsoWeek
+    last_week: IsoWeek
+
+    @property
+    def weeks(self) -> int:
+        """Weeks of the horizon in the period (13 or 14 for a whole quarter, 52 or 53 for
+        a whole year)."""
+        return self.last_week - self.first_week + 1
+
+    @property
+    def label_sv(self) -> str:
+        """The Swedish label: ``2027 K1`` or ``2027``."""
+        return swedish_period_label(self.label)
+
+    def matches(self, text: str) -> bool:
+        """True if ``text`` names this period: ``2027-Q1``, ``2027-K1``, ``2027 K1`` (any
+        case), ``2027`` for a year, or an ISO week inside it such as ``2027-W05``."""
+        key = text.strip().upper().replace(" ", "-")
+        if key in (self.label, self.label.replace("-Q", "-K")):
+            return True
+        try:
+            week = IsoWeek.parse(text)
+        except ValueError:
+            return False
+        return 0 <= week - self.first_week < self.weeks
+
+
+def goal_periods(weeks: Sequence[IsoWeek], period: PlanPeriod) -> list[GoalPeriod]:
+    """The quarters or years of a horizon of consecutive ISO ``weeks``, in order.
+
+    A week belongs to the period of its Thursday: 2026-W53 (Thursday 31 December 2026) is
+    in 2026-Q4, 2027-W01 (Thursday 7 January 2027) in 2027-Q1. ValueError if the weeks are
+    empty or not consecutive.
+    """
+    if not weeks:
+        raise ValueError("a plan needs at least one week")
+    for before, after in pairwise(weeks):
+        if after - before != 1:
+            raise ValueError(f"the weeks of a plan must be consecutive: {before} then {after}")
+    labels = period_labels(weeks, period.value)
+    out: list[GoalPeriod] = []
+    for week, label in zip(weeks, labels, strict=True):
+        if out and out[-1].label == label:
+            out[-1] = GoalPeriod(label, out[-1].first_week, week)
+        else:
+            out.append(GoalPeriod(label, week, week))
+    return out
+
+
+def sum_per_period(
+    values: Mapping[tuple[str, IsoWeek], float], period: PlanPeriod | None
+) -> dict[tuple[str, str], float]:
+    """Sum planned units per planning object and week, ``{(object, week): units}``, to
+    ``{(object, period label): units}``: the production goal, planned units of the object
+    per quarter or year. The key week of a stored strategic goal (its period's first week)
+    lands in its own period, so a strategic version can be summed again to coarser periods
+    (quarters → years). None keeps weeks (labels ``2027-W05``). Totals per object are kept.
+    """
+    out: dict[tuple[str, str], float] = {}
+    for (code, week), units in values.items():
+        key = (code, period_label(week, period))
+        out[key] = out.get(key, 0.0) + float(units)
+    return out
+
+
+def stored_period(first_week: IsoWeek, weeks: int, keys: Iterable[IsoWeek]) -> PlanPeriod | None:
+    """The period of a strategic version, read from the weeks its goals are stored under.
+
+    They are the first weeks of :func:`goal_periods` of its horizon (``weeks`` from
+    ``first_week``): quarters if they are the quarters' first weeks, years if they are the
+    years'. When both fit — every year of the horizon lies inside one quarter, e.g. an
+    8-week horizon, so both give the same goals — it is quarter: the finer label, true of
+    either. None if the keys fit neither (a tactical version: one key per week).
+    """
+    horizon = [first_week + k for k in range(weeks)]
+    found = set(keys)
+    starts = {p: {g.first_week for g in goal_periods(horizon, p)} for p in PlanPeriod}
+    if found == starts[PlanPeriod.QUARTER]:
+        return PlanPeriod.QUARTER
+    if found <= starts[PlanPeriod.YEAR]:
+        return PlanPeriod.YEAR
+    if found <= starts[PlanPeriod.QUARTER]:
+        return PlanPeriod.QUARTER
+    return None
+
+
+def coarsest(periods: Iterable[PlanPeriod | None]) -> PlanPeriod | None:
+    """The coarsest of some periods (week None < quarter < year): two plans are compared
+    per the coarsest period of the two, since a year sums quarters and a quarter weeks."""
+    order = [None, PlanPeriod.QUARTER, PlanPeriod.YEAR]
+    return max(periods, key=order.index, default=None)

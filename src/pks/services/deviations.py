@@ -8,6 +8,14 @@ has the same kind: that level balances first and escalates what it cannot), adop
 source runs (``data_deviation``) as deviations of kind ``data`` for the source's data
 owner, and escalates deviations still unresolved after ``escalate_after_weeks`` weeks.
 
+A *large* production shortfall (cumulative performed below ``replan_below`` of the plan,
+`pks.core.deviations.is_large`) triggers a re-plan: when the measured node, or its nearest
+ancestor (through the owner), has an active plan version covering the week and no re-plan
+of it is under way
+(draft, proposed or approved), ``run`` creates one through `pks.services.plan_versions`
+and notes it on the deviation (a ``replan`` event); a deviation triggers at most one.
+A person can do the same by hand: ``act(..., "decide", replan=True)``.
+
 Config: TOML from ``--config`` or ``PKS_DEVIATIONS_CONFIG``, else the defaults of
 `pks.core.deviations.DEFAULT_RULES` (docs/planning.md, Deviations).
 """
@@ -41,13 +49,18 @@ from pks.core.deviations import (
     transition,
 )
 from pks.core.organisation import OrgLevel, OrgTree
+from pks.core.plan_versions import PlanKind, PlanState
+from pks.services import plan_versions
 from pks.services.errors import UserError
 from pks.services.followup import followup, parse_week
 from pks.store import deviations as store
+from pks.store import plans as plan_store
 from pks.store import repositories as repo
-from pks.store.db import transaction
+from pks.store.db import StoreConnection, transaction
 
 RUN_AUTHOR = "pks deviations run"
+PENDING = (PlanState.DRAFT.value, PlanState.PROPOSED.value, PlanState.APPROVED.value)
+"""States of a re-plan still under way: while one exists, no second re-plan is made."""
 CAPACITY_SKIPPED = (
     "capacity_shortfall: skipped — no schedule is imported for these weeks, so there is no "
     "actual capacity (hours booked) to hold against the forecast"
@@ -211,30 +224,36 @@ def run(
             routed += [(f, route(tree, f.node, rule.level), rule) for f in evaluate(rule, series)]
         existing = store.load(conn)
         raised: list[int] = []
+        large: list[tuple[int, Finding]] = []
         for kind in DeviationKind:
             mine = [(f, owner) for f, owner, _ in routed if f.kind is kind]
             for owner, found in sorted(_owned(tree, mine).items()):
                 subject = next((f for f in found if f.node == owner), found[0])
-                if any(
-                    d.kind == kind.value and d.subject == subject.node and d.status != "closed"
+                same = [
+                    d
                     for d in existing
-                ):
+                    if d.kind == kind.value and d.subject == subject.node and d.status != "closed"
+                ]
+                if same:
+                    if subject.large:
+                        large.append((same[0].id, subject))
                     continue
                 others = sorted(f.node for f in found if f is not subject)
                 message = subject.message + (f" (also at {', '.join(others)})" if others else "")
-                raised.append(
-                    store.add(
-                        conn,
-                        kind=kind.value,
-                        subject=subject.node,
-                        unit=owner,
-                        assignee=settings.assignees.get(owner),
-                        week_start=iso.monday,
-                        raised_at=now,
-                        message=message,
-                        author=RUN_AUTHOR,
-                    )
+                new_id = store.add(
+                    conn,
+                    kind=kind.value,
+                    subject=subject.node,
+                    unit=owner,
+                    assignee=settings.assignees.get(owner),
+                    week_start=iso.monday,
+                    raised_at=now,
+                    message=message,
+                    author=RUN_AUTHOR,
                 )
+                raised.append(new_id)
+                if subject.large:
+                    large.append((new_id, subject))
         assert tree.root is not None
         region = route(tree, tree.root.code, OrgLevel.REGION)
         adopted = []
@@ -279,7 +298,9 @@ def run(
                 action_taken=d.action_taken,
             )
             escalated.append(d.id)
-        ids = [*raised, *adopted, *escalated]
+    replans = [r for i, f in large if (r := _replan_large(url, i, f, iso, now)) is not None]
+    ids = [*raised, *adopted, *escalated]
+    with transaction(url) as conn:
         rows = [d for d in store.load(conn) if d.id in ids]
         events = store.events(conn, ids)
     views = {d.id: _view(d, events) for d in rows}
@@ -289,10 +310,92 @@ def run(
         "raised": [views[i] for i in raised],
         "adopted": [views[i] for i in adopted],
         "escalated": [views[i] for i in escalated],
+        "replans": replans,
         "unresolved_at_region": at_top,
         "skipped": skipped,
         "escalate_after_weeks": after,
     }
+
+
+def _plan_to_replan(
+    conn: StoreConnection, tree: OrgTree, d: store.StoredDeviation, week: IsoWeek
+) -> tuple[plan_store.StoredVersion | None, plan_store.StoredVersion | None]:
+    """(the active tactical (production) plan version covering ``week`` nearest the
+    deviation's measured node — the node itself or its nearest ancestor, so through the
+    owner it was routed to —, the re-plan of it still under way if any); (None, None)
+    without one. Searching from the measured node keeps finding the plan after the
+    deviation escalated above it."""
+    start = d.subject or d.unit
+    for code in (start, *tree.ancestors(start)):
+        active = [
+            v
+            for v in plan_store.load_versions(conn, [code])
+            if v.state == PlanState.ACTIVE.value
+            and v.kind == PlanKind.TACTICAL.value
+            and 0 <= week - IsoWeek.of(v.first_week) < v.weeks
+        ]
+        if active:
+            version = max(active, key=lambda v: v.id)
+            pending = [
+                v
+                for v in plan_store.load_versions(conn, [code])
+                if v.based_on_id == version.id and v.state in PENDING
+            ]
+            return version, (min(pending, key=lambda v: v.id) if pending else None)
+    return None, None
+
+
+def _replan_large(
+    url: str, deviation_id: int, finding: Finding, week: IsoWeek, now: dt.datetime
+) -> dict[str, int] | None:
+    """Create the re-plan a large deviation calls for, unless it already triggered one or a
+    re-plan of the plan is under way; note it on the deviation. The re-plan is made by the
+    plan-versions service in its own transaction, so the check runs just before it."""
+    with transaction(url) as conn:
+        d = store.load(conn, deviation_id)[0]
+        if any(e.action == DeviationAction.REPLAN.value for e in store.events(conn, [d.id])):
+            return None
+        tree = OrgTree(repo.load_org_units(conn))
+        version, pending = _plan_to_replan(conn, tree, d, week)
+        if version is None:
+            return None
+        share = (finding.share or 0.0) * 100
+        why = f"cumulative performed is {share:.1f} % of plan ({finding.node} {finding.week})"
+        if pending is not None:
+            _note(conn, d, DeviationAction.REPLAN, RUN_AUTHOR, now,
+                  f"re-plan version {pending.id} of version {version.id} is already under "
+                  f"way; {why}")
+            return None
+    new = plan_versions.replan(url, version.id, RUN_AUTHOR)
+    note = f"re-plan version {new['version']} created from version {version.id} because {why}"
+    with transaction(url) as conn:
+        d = store.load(conn, deviation_id)[0]
+        _note(conn, d, DeviationAction.REPLAN, RUN_AUTHOR, now, note)
+    return {"deviation": deviation_id, "version": int(new["version"]), "based_on": version.id}
+
+
+def _note(
+    conn: StoreConnection,
+    d: store.StoredDeviation,
+    action: DeviationAction,
+    author: str,
+    at: dt.datetime,
+    comment: str,
+) -> None:
+    """An event that leaves status, owner and assignee as they are."""
+    store.change(
+        conn,
+        d,
+        action=action.value,
+        status=d.status,
+        unit=d.unit,
+        author=author,
+        at=at,
+        comment=comment,
+        assignee=d.assignee,
+        arrived_week=d.arrived_week,
+        action_taken=d.action_taken,
+    )
 
 
 def list_deviations(
@@ -330,20 +433,32 @@ def act(
     week: str | None = None,
     config: Path | None = None,
     now: dt.datetime | None = None,
+    replan: bool = False,
 ) -> dict[str, Any]:
-    """Acknowledge, decide (``action_taken`` required), close, escalate or comment
-    (``comment`` required) on a deviation; illegal transitions are UserErrors naming the
-    legal ones. An escalation arrives at the parent in ``week`` (default: this ISO week)."""
+    """Acknowledge, decide (``action_taken`` required, unless ``replan``), close, escalate
+    or comment (``comment`` required) on a deviation; illegal transitions are UserErrors
+    naming the legal ones. An escalation arrives at the parent in ``week`` (default: this
+    ISO week). ``replan`` (decide only): the action decided is a re-plan of the active plan
+    of the owner or its nearest ancestor covering the deviation's week — a new draft made
+    now, or the re-plan already under way — noted as a ``replan`` event; the view then
+    carries ``replan: {deviation, version, based_on, created}``."""
     what = DeviationAction.parse(action)
     if not author.strip():
         raise UserError("--author is required: who did this")
-    if what is DeviationAction.DECIDE and not (action_taken or "").strip():
-        raise UserError("decide needs --action: what will be done")
+    if replan and what is not DeviationAction.DECIDE:
+        raise UserError("--replan goes with decide: the re-plan is the action decided")
+    if what is DeviationAction.DECIDE and not replan and not (action_taken or "").strip():
+        raise UserError("decide needs --action: what will be done (or --replan)")
     if what is DeviationAction.COMMENT and not (comment or "").strip():
         raise UserError("comment needs --text")
     now = now or dt.datetime.now(dt.UTC)
     arrival = IsoWeek.of(now.date()) if week is None else parse_week(week)
     settings = load_settings(config) if what is DeviationAction.ESCALATE else Settings()
+    made = _replan_decided(url, deviation_id, author, now) if replan else None
+    if made is not None:
+        text = f"re-plan version {made['version']} of version {made['based_on']}"
+        given = (action_taken or "").strip()
+        action_taken = f"{given}; {text}" if given else text
     with transaction(url) as conn:
         found = store.load(conn, deviation_id)
         if not found:
@@ -356,6 +471,12 @@ def act(
         except DeviationError as error:
             raise UserError(f"deviation {deviation_id}: {error}") from None
         moved = unit != d.unit
+        if made is not None:
+            verb = "created from" if made["created"] else "(already under way) of"
+            _note(conn, d, DeviationAction.REPLAN, author, now,
+                  f"re-plan version {made['version']} {verb} version {made['based_on']}, "
+                  "decided by hand")
+            d = store.load(conn, deviation_id)[0]
         store.change(
             conn,
             d,
@@ -372,4 +493,36 @@ def act(
         )
         row = store.load(conn, deviation_id)[0]
         events = store.events(conn, [deviation_id])
-    return _view(row, events)
+    view = _view(row, events)
+    if made is not None:
+        view["replan"] = made
+    return view
+
+
+def _replan_decided(
+    url: str, deviation_id: int, author: str, now: dt.datetime
+) -> dict[str, Any]:
+    """The re-plan a person decides on a deviation: checked legal first (decide from
+    acknowledged), then the pending re-plan of the plan in force, or a new one."""
+    with transaction(url) as conn:
+        found = store.load(conn, deviation_id)
+        if not found:
+            raise UserError(f"no deviation {deviation_id}: see pks deviations list")
+        d = found[0]
+        try:
+            transition(DeviationStatus.parse(d.status), DeviationAction.DECIDE)
+        except DeviationError as error:
+            raise UserError(f"deviation {deviation_id}: {error}") from None
+        tree = OrgTree(repo.load_org_units(conn))
+        version, pending = _plan_to_replan(conn, tree, d, IsoWeek.of(d.week_start))
+    if version is None:
+        raise UserError(
+            f"deviation {deviation_id}: no active plan at {d.subject or d.unit} or above covers "
+            f"{IsoWeek.of(d.week_start)}: nothing to re-plan"
+        )
+    if pending is not None:
+        return {"deviation": deviation_id, "version": pending.id, "based_on": version.id,
+                "created": False}
+    new = plan_versions.replan(url, version.id, author)
+    return {"deviation": deviation_id, "version": int(new["version"]), "based_on": version.id,
+            "created": True}

@@ -1,7 +1,8 @@
 """Excel export (openpyxl) of plan tables, for users who live in Excel (seed 000, 002).
 
 Real Excel formatting, not a CSV in disguise: one sheet per producing unit, the header row
-frozen with the planning-object columns, ISO week columns ("v. 10 2027"), number formats,
+frozen with the planning-object columns, ISO week columns ("v. 10 2027") — for a strategic
+version one column per quarter or year ("2027 K1", "2027") — number formats,
 row and column totals as live SUM formulas, and a front sheet saying what the file is (plan
 version, state, who made it, when). Nothing here computes: the numbers come from the store
 through the plan-version service.
@@ -21,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pks.core.calendar import IsoWeek
 from pks.services.errors import UserError
-from pks.services.plan_versions import describe_version, stored_version
+from pks.services.plan_versions import describe_version, stored_version, version_periods
 from pks.store import plans as store
 from pks.store import repositories as repo
 from pks.store.db import transaction
@@ -30,7 +31,7 @@ UNITS_FORMAT = "#,##0.0"
 """One decimal: plans are in units per week and levelled plans are fractional."""
 HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
 BOLD = Font(bold=True)
-FIRST_WEEK_COLUMN = 3  # A: planning object, B: name, C…: weeks
+FIRST_WEEK_COLUMN = 3  # A: planning object, B: name, C…: weeks (or periods)
 
 
 def week_label(week: IsoWeek) -> str:
@@ -48,28 +49,38 @@ def export_plan(url: str, version_id: int, path: Path) -> dict[str, Any]:
         objects = {o.code: o for o in repo.load_planning_objects(conn)}
     first = IsoWeek.of(version.first_week)
     weeks = [first + k for k in range(version.weeks)]
+    stored_weeks = {monday for _, monday in values}
+    _, periods = version_periods(version, stored_weeks)
+    columns = (
+        [(p.label_sv, p.first_week.monday) for p in periods]
+        if periods
+        else [(week_label(w), w.monday) for w in weeks]
+    )
     by_unit: dict[str, dict[str, dict[dt.date, float]]] = defaultdict(lambda: defaultdict(dict))
     for (code, monday), units in values.items():
         by_unit[objects[code].unit_code][code][monday] = units
     book = Workbook()
-    _front(book.active, describe_version(version))
+    _front(book.active, describe_version(version, stored_weeks))
     for unit in sorted(by_unit):
-        _unit_sheet(book.create_sheet(unit[:31]), by_unit[unit], weeks, objects)
+        _unit_sheet(book.create_sheet(unit[:31]), by_unit[unit], columns, objects)
     try:
         book.save(path)
     except OSError as error:
         raise UserError(f"{path}: cannot write: {error.strerror}") from None
-    return {"path": str(path), "sheets": ["Plan", *sorted(by_unit)], "weeks": len(weeks)}
+    return {"path": str(path), "sheets": ["Plan", *sorted(by_unit)], "weeks": len(weeks),
+            "periods": [label for label, _ in columns] if periods else []}
 
 
 def _front(sheet: Worksheet | Any, info: dict[str, Any]) -> None:
     sheet.title = "Plan"
+    heading = "Produktionsmål" if info["period"] else "Produktionsplan"
     rows = [
-        ("Produktionsplan", info["title"] or f"version {info['version']}"),
+        (heading, info["title"] or f"version {info['version']}"),
         ("Version", info["version"]),
         ("Enhet", info["unit"]),
         ("Status", info["state_sv"]),
         ("Veckor", f"{info['first_week']} – {info['last_week']}"),
+        ("Plantyp", info["kind_sv"] + (f", per {info['period_sv']}" if info["period"] else "")),
         ("Skapad av", info["created_by"]),
         ("Skapad", info["created_at"]),
         ("Baserad på version", info["based_on"] or ""),
@@ -84,23 +95,24 @@ def _front(sheet: Worksheet | Any, info: dict[str, Any]) -> None:
 def _unit_sheet(
     sheet: Worksheet,
     rows: dict[str, dict[dt.date, float]],
-    weeks: list[IsoWeek],
+    columns: list[tuple[str, dt.date]],
     objects: dict[str, Any],
 ) -> None:
-    """Objects × weeks with totals per row (last column) and per week (last row)."""
-    headers = ["Planeringsobjekt", "Namn", *(week_label(w) for w in weeks), "Totalt"]
+    """Objects × weeks (or periods) with totals per row (last column) and per column (last
+    row); ``columns`` are (heading, week start the values are stored under)."""
+    headers = ["Planeringsobjekt", "Namn", *(label for label, _ in columns), "Totalt"]
     for c, text in enumerate(headers, start=1):
         cell = sheet.cell(row=1, column=c, value=text)
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
-    last_week_col = FIRST_WEEK_COLUMN + len(weeks) - 1
+    last_week_col = FIRST_WEEK_COLUMN + len(columns) - 1
     total_col = last_week_col + 1
     codes = sorted(rows)
     for r, code in enumerate(codes, start=2):
         sheet.cell(row=r, column=1, value=code)
         sheet.cell(row=r, column=2, value=objects[code].name)
-        for k, week in enumerate(weeks):
-            units = rows[code].get(week.monday, 0.0)
+        for k, (_, monday) in enumerate(columns):
+            units = rows[code].get(monday, 0.0)
             cell = sheet.cell(row=r, column=FIRST_WEEK_COLUMN + k, value=units)
             cell.number_format = UNITS_FORMAT
         first, last = get_column_letter(FIRST_WEEK_COLUMN), get_column_letter(last_week_col)

@@ -31,6 +31,7 @@ from pks.core.followup import (
 )
 from pks.core.measures import Measure
 from pks.core.organisation import OrgTree
+from pks.core.plan_versions import PlanKind
 from pks.core.planning_objects import PlanningObject
 from pks.core.resources import ResourceKind
 from pks.core.waitinglist import CARE_GUARANTEE_WEEKS, project
@@ -90,10 +91,15 @@ class _Plan:
 def plan_in_force(
     conn: StoreConnection, tree: OrgTree, scope: str, codes: set[str], against: str
 ) -> _Plan:
-    """Merge the active versions (or their originals) over the objects: a version of a
-    deeper unit wins over its parents', a newer one over an older one."""
+    """Merge the active tactical versions (or their originals) over the objects: a version
+    of a deeper unit wins over its parents', a newer one over an older one. Strategic
+    versions hold goals per quarter or year, not weeks: the weekly follow-up ignores them."""
     units = [*tree.subtree(scope), *tree.ancestors(scope)]
-    active = [v for v in plan_store.load_versions(conn, units) if v.state == "active"]
+    active = [
+        v
+        for v in plan_store.load_versions(conn, units)
+        if v.state == "active" and v.kind == PlanKind.TACTICAL.value
+    ]
     active.sort(key=lambda v: (tree.depth_of(v.unit_code), v.id))
     values: Cells = {}
     first: dict[str, dt.date] = {}
@@ -279,9 +285,12 @@ def _figures(
     forecast_year = [forecasts.get(code, w.monday) for w in year]
     known = [f for f in forecast_year if f is not None]
     bands = None if waiting is None else waiting[code]
-    planned_year = sum(
-        u for (c, d), u in plan.values.items() if c == code and IsoWeek.of(d).year == week.year
-    )
+    in_year = [
+        (IsoWeek.of(d), u)
+        for (c, d), u in plan.values.items()
+        if c == code and IsoWeek.of(d).year == week.year
+    ]
+    planned_year = sum(u for _, u in in_year)
     return WeekFigures(
         planned=at(plan.values, week),
         performed=at(performed, week),
@@ -302,6 +311,7 @@ def _figures(
         cumulative_inflow_forecast=sum(known) if known else None,
         resources=frozenset(hours_per_unit),
         done_weekly=tuple(at(performed, w) + at(bought, w) for w in year),
+        plan_last_week=max((w.week for w, _ in in_year), default=None),
     )
 
 
@@ -333,7 +343,9 @@ def _row(
     week: IsoWeek,
     scheduled: dict[str, float],
 ) -> dict[str, Any]:
-    end: YearEndProjection = year_end_projection(f.planned_year, f.done_weekly, week)
+    end: YearEndProjection = year_end_projection(
+        f.planned_year, f.done_weekly, week, last_week=f.plan_last_week
+    )
     return {
         **head,
         **{name: getattr(f, name) for name in CONTRACT},
@@ -366,11 +378,18 @@ def scope_and_plan(
 
 
 def followup(
-    url: str, week: str, unit: str | None = None, against: str = "active"
+    url: str, week: str, unit: str | None = None, against: str = "active", cache: bool = True
 ) -> dict[str, Any]:
     """The follow-up of one ISO week per planning object and org node under ``unit`` (the
-    region by default), against the active plan or the original it was re-planned from."""
+    region by default), against the active plan or the original it was re-planned from.
+    From the follow-up cache (`pks.services.rollups`) when it is fresh and ``cache``."""
     iso = parse_week(week)
+    if cache:  # the same figures, precomputed after imports and plan changes
+        from pks.services.rollups import cached_followup
+
+        cached = cached_followup(url, iso, unit, against)
+        if cached is not None:
+            return cached
     with transaction(url) as conn:
         tree, scope, objects, plan = scope_and_plan(conn, unit, against)
         codes = [o.code for o in objects]

@@ -20,14 +20,19 @@ from pks.core.organisation import OrgTree
 from pks.services.errors import UserError
 from pks.store import forecasts as store
 from pks.store import repositories as repo
-from pks.store.db import StoreConnection, transaction
+from pks.store.db import StoreConnection, as_utc, transaction
 
 FloatArray = npt.NDArray[np.float64]
 
 
+class NoForecast(UserError):
+    """No forecast version is stored yet (pages show a hint instead of an error)."""
+
+
 def _week_range(text: str) -> tuple[dt.date, dt.date]:
-    """``2026-W10:2026-W20`` or a single ``2026-W10`` → (first Monday, last Monday)."""
-    first_text, _, last_text = text.partition(":")
+    """``2026-W10:2026-W20`` (or ``2026-W10..2026-W20``) or a single ``2026-W10`` →
+    (first Monday, last Monday)."""
+    first_text, _, last_text = text.strip().replace("..", ":").partition(":")
     try:
         first = IsoWeek.parse(first_text).monday
         last = IsoWeek.parse(last_text or first_text).monday
@@ -98,7 +103,7 @@ class ForecastTable:
 def _version(conn: StoreConnection, version_id: int | None) -> dict[str, Any]:
     versions = store.versions(conn)
     if not versions:
-        raise UserError("no forecast is stored yet: run pks forecast first")
+        raise NoForecast("no forecast is stored yet: run pks forecast first")
     if version_id is None:
         return versions[0]
     for version in versions:
@@ -233,8 +238,9 @@ class AccuracyLine:
     coverage95: float | None
 
 
-def _metric(value: float) -> float | None:
-    return None if not np.isfinite(value) else float(value)
+def _metric(value: float | None) -> float | None:
+    """A score or None when unknown (NaN, or NULL as stored)."""
+    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def accuracy_report(url: str) -> list[AccuracyLine]:
@@ -243,7 +249,7 @@ def accuracy_report(url: str) -> list[AccuracyLine]:
     with transaction(url) as conn:
         versions = store.versions(conn)
         if not versions:
-            raise UserError("no forecast is stored yet: run pks forecast first")
+            raise NoForecast("no forecast is stored yet: run pks forecast first")
         tree = OrgTree(repo.load_org_units(conn))
         units = {p.code: p.unit_code for p in repo.load_planning_objects(conn)}
         newest = versions[0]
@@ -350,3 +356,94 @@ def _realised(
             )
         )
     return lines
+
+
+HISTORY_WEEKS_SHOWN = 104
+"""Weeks of recorded inflow shown before a forecast (two seasons)."""
+
+
+def object_forecast(
+    url: str,
+    unit: str,
+    code: str | None = None,
+    version_id: int | None = None,
+    history_weeks: int = HISTORY_WEEKS_SHOWN,
+) -> dict[str, Any]:
+    """One planning object under ``unit`` (default: the one with the largest forecast):
+    its recorded weekly inflow before the version's as-of week, the statistical forecast
+    with 80/95 % intervals, the adjusted forecast and the adjustments that touch it, plus
+    every forecast object under ``unit`` (code, name, unit, forecast total) to choose from.
+    """
+    table = forecast_table(url, version_id, unit)
+    version = table.version
+    if not table.objects:
+        raise UserError(f"forecast version {version['id']} holds no planning object under {unit}")
+    rows = {row["planning_object"]: row for row in table.objects}
+    totals = {c: float(np.sum(row["statistical"])) for c, row in rows.items()}
+    chosen = code or min(totals, key=lambda c: (-totals[c], c))
+    if chosen not in rows:
+        raise UserError(f"{chosen!r} has no forecast under {unit} in version {version['id']}")
+    row = rows[chosen]
+    as_of: dt.date = version["as_of_week"]
+    with transaction(url) as conn:
+        names = {p.code: p.name for p in repo.load_planning_objects(conn)}
+        history = store.weekly_series(conn, Measure.INFLOW.value, [chosen], as_of)
+    history = history.filter(
+        pl.col("week_start") > as_of - dt.timedelta(weeks=history_weeks)
+    ).sort("week_start")
+    return {
+        "version": {
+            "id": version["id"],
+            "as_of_week": str(IsoWeek.of(as_of)),
+            "horizon_weeks": version["horizon_weeks"],
+            "method": version["method"],
+            "scope": version["scope"],
+            "created_by": version["created_by"],
+        },
+        "unit": unit,
+        "planning_object": chosen,
+        "name": names.get(chosen, chosen),
+        "object_unit": row["unit"],
+        "method": row["method"],
+        "objects": sorted(
+            (
+                {"planning_object": c, "name": names.get(c, c), "unit": r["unit"],
+                 "forecast_total": round(totals[c], 1)}
+                for c, r in rows.items()
+            ),
+            key=lambda o: (-o["forecast_total"], o["planning_object"]),
+        ),
+        "history": {
+            "weeks": [str(IsoWeek.of(w)) for w in history["week_start"].to_list()],
+            "inflow": history["count"].to_list(),
+        },
+        "weeks": table.weeks,
+        **{k: row[k] for k in ("statistical", "adjusted", "lo80", "hi80", "lo95", "hi95")},
+        "adjustments": [
+            {
+                "id": a["id"],
+                "planning_object": a["code"],
+                "first_week": str(IsoWeek.of(a["first_week"])),
+                "last_week": str(IsoWeek.of(a["last_week"])),
+                "kind": a["kind"],
+                "amount": a["amount"],
+                "category": a["category"],
+                "reason": a["reason"],
+                "author": a["author"],
+                "created_at": as_utc(a["created_at"]).isoformat(timespec="seconds"),
+            }
+            for a in table.adjustments
+            if a["code"] == chosen
+        ],
+    }
+
+
+def object_units(url: str, unit: str) -> dict[str, str]:
+    """Planning-object code → its org unit, for every object in ``unit``'s subtree."""
+    with transaction(url) as conn:
+        tree = OrgTree(repo.load_org_units(conn))
+        if unit not in tree:
+            raise UserError(f"unknown unit {unit!r}")
+        inside = set(tree.subtree(unit))
+        objects = repo.load_planning_objects(conn)
+    return {p.code: p.unit_code for p in objects if p.unit_code in inside}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -27,7 +28,7 @@ from pks.core.forecast.types import DateArray, FloatArray, Forecast, SeriesBatch
 from pks.core.measures import Measure
 from pks.core.organisation import OrgLevel, OrgTree
 from pks.core.planning_objects import PlanningObject
-from pks.engines import Engine, combine, run, select_rows
+from pks.engines import Engine, combine, run, run_pools, select_rows
 from pks.services.errors import UserError
 from pks.store import forecasts as store
 from pks.store import repositories as repo
@@ -41,6 +42,11 @@ HOURLY_HORIZON_HOURS = 28 * 24
 """Acute objects: daily forecasts one quarter ahead, hourly four weeks ahead."""
 MIN_WEEKS = 8
 """Series with fewer observed weeks are too short to forecast; they are listed, not guessed."""
+
+ProgressHook = Callable[[float, str], None]
+"""``progress(share, message)``: share of the run done (0–1). A background job's hook raises
+to cancel (`pks.services.jobs.Progress`); the run then stops before its next step and
+stores nothing (the store's writes happen in one transaction at the end)."""
 
 
 @dataclass
@@ -206,9 +212,17 @@ def run_forecast(
     method: str = "auto",
     engine: Engine = "local",
     author: str = "pks",
+    progress: ProgressHook | None = None,
 ) -> ForecastRun:
-    """Forecast the inflow of every planning object under ``unit`` and store a version."""
+    """Forecast the inflow of every planning object under ``unit`` and store a version.
+
+    ``progress`` is told how far the run is: after loading, after each clinic's forecast
+    (on the local engine; other engines forecast every clinic in one go) and after the
+    backtest; never while the version is being stored (a hook that writes elsewhere in
+    the store would wait for that transaction on SQLite), so a cancel stores nothing.
+    """
     started = time.perf_counter()
+    report = progress or (lambda share, message: None)
     if horizon < 1:
         raise UserError("--horizon must be at least 1 week")
     try:
@@ -233,8 +247,12 @@ def run_forecast(
     batch = weekly_batch(frame.filter(pl.col("code").is_in(enough)), enough, last_week, horizon)
     units = {p.code: p.unit_code for p in objects}
     pools = clinic_pools(batch.ids, units, tree)
-    forecast = run(partial(_forecast_with, method, horizon), batch, pools, engine)
+    report(0.1, f"loaded {len(enough)} series under {scope}")
+    forecast = _forecast_pools(
+        partial(_forecast_with, method, horizon), batch, pools, engine, report
+    )
     tested = _backtest(batch, pools, forecast.methods)
+    report(0.8, "backtested; storing the version")
     accuracy = tested.accuracy if tested is not None else None
     object_units = [units[c] for c in batch.ids]
     node_accuracy = (
@@ -314,6 +332,26 @@ def run_forecast(
     result.version_id = version_id
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _forecast_pools(
+    function: Callable[[SeriesBatch], Forecast],
+    batch: SeriesBatch,
+    pools: list[list[int]],
+    engine: Engine,
+    report: ProgressHook,
+) -> Forecast:
+    """`pks.engines.run`, pool by pool on the local engine so progress (and a cancel) can
+    come between clinics; the same numbers either way (pools are forecast independently)."""
+    if engine != "local" or len(pools) < 2:
+        forecast = run(function, batch, pools, engine)
+        report(0.6, f"forecast {len(batch.ids)} series")
+        return forecast
+    parts: list[Forecast] = []
+    for k, rows in enumerate(pools, start=1):
+        parts += run_pools(function, [select_rows(batch, rows)], engine)
+        report(0.1 + 0.5 * k / len(pools), f"forecast clinic {k} of {len(pools)}")
+    return combine(parts, pools, len(batch.ids))
 
 
 def clinic_pools(ids: tuple[str, ...], units: dict[str, str], tree: OrgTree) -> list[list[int]]:

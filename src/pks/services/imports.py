@@ -225,4 +225,12 @@ def import_files(
             )
             report.lines.append(f"{result.sheet.label}: {sentence}")
         repo.finish_batch(conn, batch_id, json.dumps(report.lines, ensure_ascii=False))
+    _refresh_followup_cache(url)
     return report
+
+
+def _refresh_followup_cache(url: str) -> None:
+    """Keep the follow-up cache (pks.services.rollups) in step with the new batch."""
+    from pks.services.rollups import refresh_after_import
+
+    refresh_after_import(url)

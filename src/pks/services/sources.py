@@ -49,6 +49,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from pks.ingest.errors import ImportRejected
 from pks.ingest.kinds import KIND_BY_NAME
@@ -492,6 +493,20 @@ async def run_on_schedule(url: str, config: Path, interval: float = 60.0) -> Non
         await asyncio.sleep(interval)
 
 
+def _scheduler_lock(config: Path) -> IO[bytes] | None:
+    """An exclusive lock beside the config, so of several server workers (`pks serve
+    --workers 2`) exactly one runs the schedule; None when another worker holds it."""
+    import fcntl
+
+    handle = open(config.with_name(config.name + ".lock"), "ab")  # noqa: SIM115 - held open
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
 def lifespan(url: str) -> Callable[[object], AbstractAsyncContextManager[None]]:
     """A FastAPI lifespan that runs :func:`run_on_schedule` while the server is up, only
     when PKS_SOURCES_CONFIG names a config (else the server does exactly what it did)."""
@@ -500,12 +515,19 @@ def lifespan(url: str) -> Callable[[object], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def run(_app: object) -> AsyncIterator[None]:
         config = os.environ.get(CONFIG_ENV)
-        task = asyncio.create_task(run_on_schedule(url, Path(config))) if config else None
+        lock = _scheduler_lock(Path(config)) if config else None
+        task = (
+            asyncio.create_task(run_on_schedule(url, Path(config)))
+            if config and lock is not None
+            else None
+        )
         try:
             yield
         finally:
             if task is not None:
                 task.cancel()
+            if lock is not None:
+                lock.close()
 
     return run
 

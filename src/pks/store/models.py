@@ -614,3 +614,114 @@ class DeviationEventRow(Base):
     old_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
     new_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     comment: Mapped[str] = mapped_column(Text)
+
+
+class UserRow(Base):
+    """A staff member's account in pks (not a patient): login name, role and the org node
+    whose subtree they may see (``scope_unit_id``). Only an argon2 hash of the password is
+    kept; ``language`` is the UI language (sv, en)."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(ENUM)
+    scope_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    language: Mapped[str] = mapped_column(String(8), default="sv")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSessionRow(Base):
+    """A logged-in browser: the SHA-256 of the session cookie's token (the token itself is
+    never stored), its CSRF token and when it expires. Logout deletes the row."""
+
+    __tablename__ = "login_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Every state change made through the web app or API: who, when, what, on which node."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class JobRow(Base):
+    """A background job (import, forecast, balancing, PDF): its progress (0–1), state and
+    result, in the store so every server worker can show and cancel it."""
+
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(ENUM)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(ENUM)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str | None] = mapped_column(Text)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FollowupCacheRow(Base):
+    """The weekly follow-up figures (`pks.core.followup.WeekFigures`) of one planning object
+    (``kind`` object) or org node (``kind`` unit, summed over the region's objects) in one
+    ISO week (Monday), against the active plan or its original: a cache kept by
+    `pks.services.rollups.refresh` after imports and plan changes, so pages need not
+    aggregate the weekly counts per request. ``done_weekly`` and ``resources`` are
+    comma-separated; ``forecast_versions`` the stored forecasts the figures used."""
+
+    __tablename__ = "followup_cache"
+    __table_args__ = CLUSTERED
+    against: Mapped[str] = mapped_column(ENUM, primary_key=True)
+    week_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(ENUM, primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    planned: Mapped[float] = mapped_column(Float)
+    performed: Mapped[float] = mapped_column(Float)
+    bought: Mapped[float] = mapped_column(Float)
+    inflow: Mapped[float] = mapped_column(Float)
+    booked: Mapped[float] = mapped_column(Float)
+    unplanned_return: Mapped[float] = mapped_column(Float)
+    value_hours: Mapped[float] = mapped_column(Float)
+    cumulative_planned: Mapped[float] = mapped_column(Float)
+    cumulative_performed: Mapped[float] = mapped_column(Float)
+    cumulative_bought: Mapped[float] = mapped_column(Float)
+    cumulative_inflow: Mapped[float] = mapped_column(Float)
+    planned_year: Mapped[float] = mapped_column(Float)
+    inflow_forecast: Mapped[float | None] = mapped_column(Float)
+    waiting: Mapped[float | None] = mapped_column(Float)
+    waiting_projected: Mapped[float | None] = mapped_column(Float)
+    waiting_over_90d: Mapped[float | None] = mapped_column(Float)
+    cumulative_inflow_forecast: Mapped[float | None] = mapped_column(Float)
+    plan_last_week: Mapped[int | None] = mapped_column(Integer)
+    resources: Mapped[str] = mapped_column(Text)
+    done_weekly: Mapped[str] = mapped_column(Text)
+    forecast_versions: Mapped[str] = mapped_column(Text)
+
+
+class FollowupCacheStateRow(Base):
+    """What `followup_cache` was computed from, per ``against``: the store's change stamp
+    (active plans, forecasts) at refresh time, the weeks covered and, as JSON, the plan
+    versions each object's plan came from. A stamp that no longer matches means stale: the
+    follow-up is then computed directly. Every import refreshes the cache (or, failing that,
+    deletes this row)."""
+
+    __tablename__ = "followup_cache_state"
+    against: Mapped[str] = mapped_column(ENUM, primary_key=True)
+    stamp: Mapped[str] = mapped_column(Text)
+    first_week: Mapped[dt.date | None] = mapped_column(Date)
+    last_week: Mapped[dt.date | None] = mapped_column(Date)
+    detail: Mapped[str] = mapped_column(Text)

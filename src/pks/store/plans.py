@@ -164,6 +164,18 @@ def load_values(conn: Connection, version_id: int) -> dict[tuple[str, dt.date], 
     return {(code, week): units for code, week, units in rows}
 
 
+def value_weeks(conn: Connection, version_id: int) -> list[dt.date]:
+    """The distinct week starts (Mondays) a version's values are stored under, in order: every
+    week of a tactical version, the first week of each period of a strategic one."""
+    rows = conn.execute(
+        select(VALUE.c.week_start)
+        .where(VALUE.c.version_id == version_id)
+        .distinct()
+        .order_by(VALUE.c.week_start)
+    )
+    return [week for (week,) in rows]
+
+
 def planning_object_id(conn: Connection, code: str) -> int | None:
     """The id of the planning object with this code, or None."""
     return conn.execute(select(PO.c.id).where(PO.c.code == code)).scalar_one_or_none()

@@ -1,0 +1,325 @@
+"""The follow-up cache: plan against outcome per planning object and org node and ISO week,
+computed once after the data or the plans change instead of per request.
+
+Why: a follow-up page at a hospital or the region sums a year of weekly counts, merges the
+plan versions, reads forecasts and projects the waiting lists per request — seconds on a
+region of 2,000 planning objects (issue 7 §5: pages must not aggregate raw rows per
+request). `refresh` computes the figures of every object for every week of the plan years,
+with the same functions `pks.services.followup.followup` uses (so the numbers are the same),
+sums them into every org node and stores both (`followup_cache`), with the store's change
+stamp (`pks.store.rollups.stamp`). `cached_followup` answers `followup` from the cache when
+the stamp still matches and the week is covered, and None otherwise (the caller computes
+directly); the scope-dependent parts (available and scheduled hours, KPIs, data quality)
+are cheap and computed per request as before. `series` gives one node's figures week by
+week (charts, status cards).
+
+Kept fresh by: `pks.services.imports.import_files` (after each batch,
+`refresh_after_import`) and `pks.services.plan_versions` (after state changes and edits,
+`refresh_if_stale`); a new forecast or adjustment makes the cache stale until the next of
+those (the follow-up is then computed directly).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from pks.core.calendar import IsoWeek
+from pks.core.followup import WeekFigures, roll_up
+from pks.core.measures import Measure
+from pks.core.waitinglist import project
+from pks.services.errors import UserError
+from pks.services.followup import (
+    AGAINST,
+    Cells,
+    StoredForecasts,
+    _available_hours,
+    _data_quality,
+    _figures,
+    _Plan,
+    _row,
+    _scheduled_hours,
+    _snapshot,
+    plan_in_force,
+    weekly_cells,
+)
+from pks.services.forecasting import scope_of
+from pks.store import rollups as store
+from pks.store.db import StoreConnection, transaction
+
+log = logging.getLogger(__name__)
+
+
+class _TrackedForecasts(StoredForecasts):
+    """StoredForecasts that remembers which version gave each (object, week)."""
+
+    def __init__(self, conn: StoreConnection) -> None:
+        super().__init__(conn)
+        self.chosen: dict[tuple[str, dt.date], int] = {}
+
+    def get(self, code: str, monday: dt.date) -> float | None:
+        for v in self._versions:
+            as_of: dt.date = v["as_of_week"]
+            if not as_of < monday <= as_of + dt.timedelta(weeks=int(v["horizon_weeks"])):
+                continue
+            value = self._load(int(v["id"])).get((code, monday))
+            if value is not None:
+                self.used.add(int(v["id"]))
+                self.chosen[(code, monday)] = int(v["id"])
+                return value
+        return None
+
+
+def _projections(
+    conn: StoreConnection,
+    codes_by_start: dict[dt.date, list[str]],
+    plan: _Plan,
+    last: IsoWeek,
+    inflow: Cells,
+    forecasts: StoredForecasts,
+) -> dict[dt.date, dict[str, float]]:
+    """{week: {code: projected waiting}} as `pks.services.followup._projected` gives it for
+    each week: one projection per plan start through ``last`` (deterministic and causal, so
+    week t of the long run is the run that ends in week t)."""
+    out: dict[dt.date, dict[str, float]] = defaultdict(dict)
+    for start, codes in codes_by_start.items():
+        bands = _snapshot(conn, codes, start, None)
+        if bands is None:
+            continue
+        weeks = [IsoWeek.of(start) + t for t in range(last - IsoWeek.of(start) + 1)]
+        width = max(1, *(len(b) for b in bands.values()))
+        snap = np.zeros((len(codes), 1, width))
+        flow = np.zeros((len(codes), 1, len(weeks)))
+        cap = np.zeros((len(codes), len(weeks)))
+        for i, code in enumerate(codes):
+            snap[i, 0, : len(bands[code])] = bands[code]
+            for t, w in enumerate(weeks):
+                forecast = forecasts.get(code, w.monday)
+                flow[i, 0, t] = inflow.get((code, w.monday), 0.0) if forecast is None else forecast
+                cap[i, t] = plan.values.get((code, w.monday), 0.0)
+        result = project(snap, flow, cap, renege_rate=0.0)
+        for i, code in enumerate(codes):
+            for t, w in enumerate(weeks):
+                out[w.monday][code] = float(result.objects.waiting_total[i, t])
+    return out
+
+
+def _compute(
+    conn: StoreConnection, against: str, stamp: str
+) -> tuple[list[dict[str, Any]], store.CacheState]:
+    tree, scope, objects = scope_of(conn, None)
+    codes = [o.code for o in objects]
+    try:
+        plan = plan_in_force(conn, tree, scope, set(codes), against)
+    except UserError:  # no active plan: nothing to cache, the follow-up says so directly
+        return [], store.CacheState(against, stamp, None, None, {})
+    plan_weeks = [d for _, d in plan.values]
+    first = IsoWeek(IsoWeek.of(min(plan_weeks)).year, 1)
+    last = IsoWeek.of(max(plan_weeks))
+    weeks = [first + t for t in range(last - first + 1)]
+    start = min([first.monday, *plan.first_week.values()])
+    counts = {
+        m: weekly_cells(conn, codes, m, start, last.monday)
+        for m in (Measure.PERFORMED, Measure.BOUGHT, Measure.INFLOW)
+    }
+    sums = store.weekly_measures(
+        conn, [Measure.BOOKED.value, Measure.UNPLANNED_RETURN.value], first.monday, last.monday
+    )
+    forecasts = _TrackedForecasts(conn)
+    by_start: dict[dt.date, list[str]] = defaultdict(list)
+    for o in objects:
+        if o.code in plan.first_week:
+            by_start[plan.first_week[o.code]].append(o.code)
+    projected = _projections(conn, by_start, plan, last, counts[Measure.INFLOW], forecasts)
+    hours_per_unit, _ = _available_hours(conn, tree, objects, first)
+    per_code: dict[str, Cells] = defaultdict(dict)
+    for key, units in plan.values.items():
+        per_code[key[0]][key] = units
+    plans = {c: _Plan(per_code.get(c, {}), plan.first_week, plan.versions) for c in codes}
+    dates = store.newest_snapshot_dates(conn, last.sunday)
+    snapshots: dict[dt.date, dict[str, list[float]] | None] = {}
+    unit_of = {o.code: o.unit_code for o in objects}
+    chain = {u.code: [u.code, *tree.ancestors(u.code)] for u in tree}
+    nodes = tree.subtree(scope)
+    rows: list[dict[str, Any]] = []
+    year_used: dict[str, set[int]] = defaultdict(set)
+    projection_used: dict[str, set[int]] = defaultdict(set)
+    for week in weeks:
+        if week.week == 1:
+            year_used.clear()
+        at = bisect.bisect_right(dates, week.sunday)
+        newest = dates[at - 1] if at else None
+        waiting = None
+        if newest is not None and newest >= week.monday:
+            if newest not in snapshots:
+                snapshots[newest] = _snapshot(conn, codes, newest, None)
+            waiting = snapshots[newest]
+        in_week = projected.get(week.monday, {})
+        week_sums = sums.get(week.monday, {})
+        figures: dict[str, WeekFigures] = {}
+        used: dict[str, set[int]] = {}
+        for code in codes:
+            figures[code] = _figures(
+                code,
+                week,
+                plans[code],
+                counts,
+                week_sums,
+                forecasts,
+                waiting,
+                in_week,
+                hours_per_unit.get(code, {}),
+            )
+            chosen = forecasts.chosen.get((code, week.monday))
+            if chosen is not None:
+                year_used[code].add(chosen)
+                if code in in_week:
+                    projection_used[code].add(chosen)
+            used[code] = year_used[code] | (projection_used[code] if code in in_week else set())
+            rows.append(store.figure_row(against, week.monday, "object", code, figures[code],
+                                         used[code]))
+        node_used: dict[str, set[int]] = {n: set() for n in nodes}
+        for code in codes:
+            for node in chain[unit_of[code]]:
+                if node in node_used:
+                    node_used[node] |= used[code]
+        for node, total in roll_up(figures, unit_of, chain, nodes).items():
+            rows.append(store.figure_row(against, week.monday, "unit", node, total,
+                                         node_used[node]))
+    detail = {"versions": plan.versions, "objects": store.object_versions(conn, plan.versions)}
+    return rows, store.CacheState(against, stamp, first.monday, last.monday, detail)
+
+
+def refresh(url: str, against: tuple[str, ...] = AGAINST) -> dict[str, int]:
+    """Recompute the cache of every ``against`` from the store; {against: rows}."""
+    out: dict[str, int] = {}
+    with transaction(url) as conn:
+        stamp = store.stamp(conn)
+        for a in against:
+            try:
+                rows, state = _compute(conn, a, stamp)
+            except UserError:  # no organisation yet
+                rows, state = [], store.CacheState(a, stamp, None, None, {})
+            store.replace(conn, a, rows, state)
+            out[a] = len(rows)
+    return out
+
+
+def refresh_if_stale(url: str) -> bool:
+    """Refresh when the store changed since the last refresh (cheap when it did not).
+    Never raises: a failed refresh leaves the cache stale, and stale is never read."""
+    try:
+        with transaction(url) as conn:
+            stamp = store.stamp(conn)
+            states = [store.load_state(conn, a) for a in AGAINST]
+        if all(s is not None and s.stamp == stamp for s in states):
+            return False
+        refresh(url)
+        return True
+    except Exception:  # the change itself is committed; the follow-up falls back
+        log.exception("refreshing the follow-up cache failed")
+        return False
+
+
+def refresh_after_import(url: str) -> None:
+    """Refresh after an import batch (imports are not in the stamp, see
+    `pks.store.rollups`); if that fails, forget the cache so it is not read. Never raises."""
+    try:
+        refresh(url)
+    except Exception:
+        log.exception("refreshing the follow-up cache after an import failed")
+        try:
+            with transaction(url) as conn:
+                store.invalidate(conn)
+        except Exception:  # pragma: no cover - the store is gone; nothing reads it then
+            log.exception("could not invalidate the follow-up cache")
+
+
+def _fresh(conn: StoreConnection, against: str, monday: dt.date) -> store.CacheState | None:
+    state = store.load_state(conn, against)
+    if state is None or state.first_week is None or state.last_week is None:
+        return None
+    if not state.first_week <= monday <= state.last_week or state.stamp != store.stamp(conn):
+        return None
+    return state
+
+
+def cached_followup(
+    url: str, iso: IsoWeek, unit: str | None, against: str
+) -> dict[str, Any] | None:
+    """`pks.services.followup.followup` from the cache, or None when the cache is stale or
+    does not cover the week (the caller then computes directly)."""
+    if against not in AGAINST:
+        return None
+    with transaction(url) as conn:
+        state = _fresh(conn, against, iso.monday)
+        if state is None:
+            return None
+        tree, scope, objects = scope_of(conn, unit)
+        codes = [o.code for o in objects]
+        cached = store.load_figures(conn, against, iso.monday, "object", codes)
+        if len(cached) != len(codes):
+            return None
+        mine = {v for c in codes for v in state.detail["objects"].get(c, [])}
+        versions = [v for v in state.detail["versions"] if v in mine]
+        if not versions:
+            return None  # the direct computation raises "no active plan"
+        _, available = _available_hours(conn, tree, objects, iso)
+        scheduled = _scheduled_hours(conn, iso)
+        quality = _data_quality(conn, set(codes), iso)
+    figures = {c: cached[c][0] for c in codes}
+    forecast_versions = sorted({v for c in codes for v in cached[c][1]})
+    chain = {u.code: [u.code, *tree.ancestors(u.code)] for u in tree}
+    nodes = tree.subtree(scope)
+    totals = roll_up(figures, {o.code: o.unit_code for o in objects}, chain, nodes)
+    return {
+        "week": str(iso),
+        "unit": scope,
+        "against": against,
+        "plan_versions": versions,
+        "forecast_versions": forecast_versions,
+        "objects": [
+            _row(
+                {"planning_object": o.code, "name": o.name, "unit": o.unit_code},
+                figures[o.code],
+                available,
+                iso,
+                scheduled,
+            )
+            for o in objects
+        ],
+        "rollups": [
+            _row(
+                {"unit": n, "name": tree[n].name, "level": tree[n].level.value},
+                totals[n],
+                available,
+                iso,
+                scheduled,
+            )
+            for n in nodes
+        ],
+        "data_quality": quality,
+    }
+
+
+def series(
+    url: str, unit: str, first: str, last: str, against: str = "active"
+) -> list[dict[str, Any]] | None:
+    """One org node's follow-up figures week by week (``first``…``last``, ISO weeks) as
+    summed over its planning objects, from the cache: [{"week", planned, performed, …}];
+    None when the cache is stale or does not cover the weeks."""
+    a, b = IsoWeek.parse(first), IsoWeek.parse(last)
+    with transaction(url) as conn:
+        state = _fresh(conn, against, a.monday)
+        if state is None or state.last_week is None or b.monday > state.last_week:
+            return None
+        rows = store.load_series(conn, against, "unit", unit, a.monday, b.monday)
+    return [
+        {"week": str(IsoWeek.of(monday)), **{n: getattr(f, n) for n in store.FIGURE_COLUMNS}}
+        for monday, f in rows
+    ]

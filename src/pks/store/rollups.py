@@ -1,0 +1,235 @@
+"""The follow-up cache (`followup_cache`, `followup_cache_state`): rows in and out, and the
+change stamp that says whether the cache still matches the store.
+
+The stamp is a few cheap aggregates over what the follow-up reads besides imported data:
+the active plan versions and their lock versions (every edit and state change raises a
+lock version), and the stored forecast versions and adjustments. Imports are not in it (a
+re-import of the same files must leave every table as it was): every import refreshes the
+cache, or deletes its state when that fails (`invalidate`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Table, delete, func, select
+
+from pks.core.followup import OPTIONAL, SUMMED, WeekFigures
+from pks.store.models import (
+    FollowupCacheRow,
+    FollowupCacheStateRow,
+    ForecastAdjustmentRow,
+    ForecastVersionRow,
+    PlanningObjectRow,
+    PlanVersionRow,
+    WeeklyCountRow,
+)
+from pks.store.repositories import insert_frame
+
+CACHE: Table = FollowupCacheRow.__table__  # type: ignore[assignment]
+STATE: Table = FollowupCacheStateRow.__table__  # type: ignore[assignment]
+FIGURE_COLUMNS = (*SUMMED, *OPTIONAL)
+
+
+def stamp(conn: Connection) -> str:
+    """The store's change stamp for the follow-up (see the module docstring)."""
+    plan = PlanVersionRow.__table__
+    forecast = ForecastVersionRow.__table__
+    adjustment = ForecastAdjustmentRow.__table__
+    parts: list[Any] = [
+        *conn.execute(
+            select(func.count(), func.sum(plan.c.id), func.sum(plan.c.lock_version)).where(
+                plan.c.state == "active"
+            )
+        ).one(),
+        *conn.execute(select(func.count(), func.max(forecast.c.id))).one(),
+        *conn.execute(select(func.count(), func.max(adjustment.c.id))).one(),
+    ]
+    return json.dumps([None if p is None else int(p) for p in parts])
+
+
+@dataclass(frozen=True)
+class CacheState:
+    """One ``against``'s cache state (see `FollowupCacheStateRow`)."""
+
+    against: str
+    stamp: str
+    first_week: dt.date | None
+    last_week: dt.date | None
+    detail: dict[str, Any]
+
+
+def load_state(conn: Connection, against: str) -> CacheState | None:
+    row = conn.execute(
+        select(STATE.c.stamp, STATE.c.first_week, STATE.c.last_week, STATE.c.detail).where(
+            STATE.c.against == against
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return CacheState(against, row[0], row[1], row[2], json.loads(row[3]))
+
+
+def _text(values: Iterable[Any]) -> str:
+    return ",".join(repr(v) if isinstance(v, float) else str(v) for v in values)
+
+
+def figure_row(
+    against: str, week: dt.date, kind: str, code: str, f: WeekFigures, forecasts: Iterable[int]
+) -> dict[str, Any]:
+    """One cache row of ``f``."""
+    return {
+        "against": against,
+        "week_start": week,
+        "kind": kind,
+        "code": code,
+        **{name: getattr(f, name) for name in FIGURE_COLUMNS},
+        "plan_last_week": f.plan_last_week,
+        "resources": ",".join(sorted(f.resources)),
+        "done_weekly": _text(f.done_weekly),
+        "forecast_versions": _text(sorted(forecasts)),
+    }
+
+
+SCHEMA: dict[str, Any] = {
+    "against": pl.String,
+    "week_start": pl.Date,
+    "kind": pl.String,
+    "code": pl.String,
+    **{name: pl.Float64 for name in FIGURE_COLUMNS},
+    "plan_last_week": pl.Int64,
+    "resources": pl.String,
+    "done_weekly": pl.String,
+    "forecast_versions": pl.String,
+}
+
+
+def replace(
+    conn: Connection,
+    against: str,
+    rows: Sequence[dict[str, Any]],
+    state: CacheState,
+) -> None:
+    """Replace ``against``'s cached rows and state in the caller's transaction."""
+    conn.execute(delete(CACHE).where(CACHE.c.against == against))
+    conn.execute(delete(STATE).where(STATE.c.against == against))
+    if rows:
+        insert_frame(conn, CACHE, pl.DataFrame(list(rows), schema=SCHEMA, orient="row"))
+    conn.execute(
+        STATE.insert().values(
+            against=against,
+            stamp=state.stamp,
+            first_week=state.first_week,
+            last_week=state.last_week,
+            detail=json.dumps(state.detail, sort_keys=True),
+        )
+    )
+
+
+def _figures(row: Any) -> WeekFigures:
+    values: dict[str, Any] = {name: float(getattr(row, name)) for name in SUMMED}
+    for name in OPTIONAL:
+        value = getattr(row, name)
+        values[name] = None if value is None else float(value)
+    return WeekFigures(
+        **values,
+        resources=frozenset(r for r in row.resources.split(",") if r),
+        done_weekly=tuple(float(x) for x in row.done_weekly.split(",") if x),
+        plan_last_week=row.plan_last_week,
+    )
+
+
+def load_figures(
+    conn: Connection, against: str, week: dt.date, kind: str, codes: Sequence[str] | None = None
+) -> dict[str, tuple[WeekFigures, list[int]]]:
+    """{code: (figures, forecast versions used)} of the week's cached rows of ``kind``
+    (all codes, or those of ``codes``)."""
+    query = select(CACHE).where(
+        CACHE.c.against == against, CACHE.c.week_start == week, CACHE.c.kind == kind
+    )
+    if codes is not None and len(codes) <= 500:
+        query = query.where(CACHE.c.code.in_(list(codes)))
+    wanted = None if codes is None else set(codes)
+    out: dict[str, tuple[WeekFigures, list[int]]] = {}
+    for row in conn.execute(query):
+        if wanted is None or row.code in wanted:
+            used = [int(v) for v in row.forecast_versions.split(",") if v]
+            out[row.code] = (_figures(row), used)
+    return out
+
+
+def load_series(
+    conn: Connection, against: str, kind: str, code: str, first: dt.date, last: dt.date
+) -> list[tuple[dt.date, WeekFigures]]:
+    """The cached figures of one object or node, week by week in [first, last]."""
+    rows = conn.execute(
+        select(CACHE)
+        .where(
+            CACHE.c.against == against,
+            CACHE.c.kind == kind,
+            CACHE.c.code == code,
+            CACHE.c.week_start >= first,
+            CACHE.c.week_start <= last,
+        )
+        .order_by(CACHE.c.week_start)
+    )
+    return [(row.week_start, _figures(row)) for row in rows]
+
+
+def weekly_measures(
+    conn: Connection, measures: Sequence[str], first: dt.date, last: dt.date
+) -> dict[dt.date, dict[tuple[str, str], float]]:
+    """{week: {(code, measure): count}} of ``measures`` in [first, last] for every object
+    (what `pks.store.planning.measure_sums` gives for one week, all weeks at once)."""
+    t = WeeklyCountRow.__table__
+    po = PlanningObjectRow.__table__
+    rows = conn.execute(
+        select(po.c.code, t.c.measure, t.c.week_start, t.c.count)
+        .join(po, t.c.planning_object_id == po.c.id)
+        .where(t.c.week_start >= first, t.c.week_start <= last, t.c.measure.in_(list(measures)))
+    )
+    out: dict[dt.date, dict[tuple[str, str], float]] = {}
+    for code, measure, week, count in rows:
+        out.setdefault(week, {})[(code, measure)] = float(count)
+    return out
+
+
+def newest_snapshot_dates(conn: Connection, last: dt.date) -> list[dt.date]:
+    """Every waiting-list snapshot date ≤ ``last``, oldest first."""
+    from pks.store.models import WaitingListCountRow
+
+    t = WaitingListCountRow.__table__
+    return list(
+        conn.execute(
+            select(t.c.snapshot_date).where(t.c.snapshot_date <= last).distinct()
+        ).scalars()
+    )
+
+
+def invalidate(conn: Connection) -> None:
+    """Forget the cache's state: nothing is read from the cache until the next refresh."""
+    conn.execute(delete(STATE))
+
+
+def object_versions(conn: Connection, versions: list[int]) -> dict[str, list[int]]:
+    """{object code: the versions (of ``versions``) with a value for it}, in that order."""
+    from pks.store.models import PlanValueRow
+
+    value = PlanValueRow.__table__
+    po = PlanningObjectRow.__table__
+    rows = conn.execute(
+        select(value.c.version_id, po.c.code)
+        .join(po, value.c.planning_object_id == po.c.id)
+        .where(value.c.version_id.in_(versions))
+        .distinct()
+    )
+    rank = {v: i for i, v in enumerate(versions)}
+    out: dict[str, list[int]] = {}
+    for version_id, code in rows:
+        out.setdefault(code, []).append(int(version_id))
+    return {code: sorted(ids, key=rank.__getitem__) for code, ids in out.items()}
