@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from pgserver import PG_SERVER
+
 # Password hashes stay real argon2id, at a low cost: tests log in hundreds of times and the
 # default (64 MiB, 3 passes) costs 0.2–0.3 s per hash here. Servers keep the default.
 os.environ.setdefault("PKS_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("PKS_ARGON2_TIME_COST", "1")
 
-PG_SERVER = os.environ.get("PKS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REAL_DATA = Path(
     os.environ.get(
         "PKS_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "real"

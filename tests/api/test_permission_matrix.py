@@ -29,7 +29,6 @@ matrix is about the guard, so the job executor is replaced by one that only queu
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,11 +43,12 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from helpers import ort_plan_2025
+from pgserver import PG_SERVER
 from pks.api.app import create_app
 from pks.api.auth import COOKIE
 from pks.core.access import Permission, Role, allowed, may
 from pks.core.organisation import OrgTree
-from pks.services import jobs
+from pks.services import jobs, web_admin
 from pks.services import plan_versions as pv
 from pks.services.users import create_user, org_tree
 from pks.store import deviations as deviation_store
@@ -56,7 +56,6 @@ from pks.store.db import transaction, upgrade
 from webhelpers import PASSWORD, USERS, login, web_region
 
 UNITS = ("RE", "SNS", "ORT", "ORT-OP", "AKM")
-PG_SERVER = os.environ.get("PKS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 #: user → units asked about: its own node (inside) and, where the small region has one, a
 #: node outside its subtree (users scoped to the region RE have nothing outside).
@@ -354,6 +353,7 @@ def world(
     backend = _sqlite_url(folder) if request.param == "sqlite" else _pg_url()
     with pytest.MonkeyPatch.context() as patch, backend as url:
         patch.setattr(jobs, "_EXECUTOR", _QueueOnly())
+        patch.setattr(web_admin, "upload_root", lambda: folder / "uploads")  # not ./pks-data
         upgrade(url)
         web_region(url, folder)
         create_user(url, "owner", PASSWORD, Role.VIEWER, "RE", display_name="Owner")

@@ -30,7 +30,7 @@ from schemathesis.config import SchemathesisConfig
 
 from pks.api.app import create_app
 from pks.api.auth import COOKIE
-from pks.services import jobs
+from pks.services import jobs, web_admin
 from pks.store.db import upgrade
 from webhelpers import client, login, web_region
 
@@ -53,6 +53,7 @@ def planner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     web_region(url, folder)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jobs, "_EXECUTOR", _QueueOnly())
+        patch.setattr(web_admin, "upload_root", lambda: folder / "uploads")  # not ./pks-data
         app = create_app(url)
         c = client(url)
         csrf = login(c, "planner")

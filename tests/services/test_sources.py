@@ -271,7 +271,7 @@ def test_failed_source_is_retried_hourly_not_every_minute(db_url: str, tmp_path:
 def warehouse() -> Iterator[tuple[str, str]]:
     """A fresh schema on the real PostgreSQL server holding a ``pks_weekly`` table; yields
     (URL with that schema on the search path, schema)."""
-    from conftest import PG_SERVER
+    from pgserver import PG_SERVER
 
     schema = f"dw_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_SERVER)

@@ -90,7 +90,7 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
     )
 
 
-def unit_context(tree: OrgTree, scope: str, code: str, page: str = "") -> dict[str, object]:
+def unit_context(tree: OrgTree, scope: str, code: str, page: str = "") -> dict[str, Any]:
     """Navigation of a unit page: the unit, its ancestors inside the user's scope (top
     first) and its children; ``page`` is the sub-path (``/followup``) kept when moving."""
     unit = tree[code]

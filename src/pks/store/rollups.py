@@ -206,7 +206,10 @@ def newest_snapshot_dates(conn: Connection, last: dt.date) -> list[dt.date]:
     t = WaitingListCountRow.__table__
     return list(
         conn.execute(
-            select(t.c.snapshot_date).where(t.c.snapshot_date <= last).distinct()
+            select(t.c.snapshot_date)
+            .where(t.c.snapshot_date <= last)
+            .distinct()
+            .order_by(t.c.snapshot_date)  # bisected by the caller; PostgreSQL hashes DISTINCT
         ).scalars()
     )
 

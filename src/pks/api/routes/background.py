@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from pks.api.auth import Authorized, Forbidden, ensure, needs, url_of
+from pks.api.params import JobId
 from pks.api.templating import N_, render
 from pks.core.access import Permission
 from pks.services import jobs as service
@@ -39,13 +40,13 @@ def list_jobs(request: Request, user: Authorized) -> list[dict[str, Any]]:
 
 
 @router.get("/api/v1/jobs/{job_id}", openapi_extra=needs(Permission.VIEW, "object"))
-def get_job(request: Request, job_id: int, user: Authorized) -> dict[str, Any]:
+def get_job(request: Request, job_id: JobId, user: Authorized) -> dict[str, Any]:
     """One job."""
     return _own_job(request, user, job_id)
 
 
 @router.post("/api/v1/jobs/{job_id}/cancel", openapi_extra=needs(Permission.VIEW, "object"))
-def cancel_job(request: Request, job_id: int, user: Authorized) -> dict[str, Any]:
+def cancel_job(request: Request, job_id: JobId, user: Authorized) -> dict[str, Any]:
     """Ask a running job to stop; it stops at its next step and stores nothing."""
     job = _own_job(request, user, job_id)
     if job["user"] != user.username:
@@ -61,14 +62,14 @@ def jobs_page(request: Request, user: Authorized) -> HTMLResponse:
 
 @router.get("/jobs/{job_id}", include_in_schema=False,
             openapi_extra=needs(Permission.VIEW, "object"))
-def job_card(request: Request, job_id: int, user: Authorized) -> HTMLResponse:
+def job_card(request: Request, job_id: JobId, user: Authorized) -> HTMLResponse:
     """One job's card (HTMX polls it while the job runs)."""
     return render(request, "_job.html", job=_own_job(request, user, job_id))
 
 
 @router.post("/jobs/{job_id}/cancel", include_in_schema=False,
              openapi_extra=needs(Permission.VIEW, "object"))
-def cancel_card(request: Request, job_id: int, user: Authorized) -> HTMLResponse:
+def cancel_card(request: Request, job_id: JobId, user: Authorized) -> HTMLResponse:
     """Cancel from the page; answers the updated card."""
     cancel_job(request, job_id, user)
     return render(request, "_job.html", job=service.get(url_of(request), job_id))

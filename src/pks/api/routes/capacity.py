@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request, UploadFile
+from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from pks.api import charts, i18n
 from pks.api.auth import Authorized, Forbidden, ensure, needs, tree_of, url_of
+from pks.api.params import JobId
 from pks.api.templating import N_, language, render, unit_context
 from pks.core.access import Permission
 from pks.core.organisation import OrgLevel
@@ -26,7 +27,6 @@ from pks.services.users import User
 
 router = APIRouter()
 
-JobId = Annotated[int, Path(ge=1, le=2_147_483_647, description="A job's id.")]
 
 PERIODS = ("week", "month", "quarter")
 LEVELS = tuple(level.value for level in OrgLevel)

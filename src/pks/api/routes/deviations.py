@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from pks.api.auth import Authorized, ensure, needs, tree_of, url_of
+from pks.api.params import DeviationId
 from pks.api.templating import N_, language, render
 from pks.core.access import Permission
 from pks.core.deviations import (
@@ -24,7 +25,6 @@ from pks.services.errors import UserError
 from pks.services.users import User
 
 router = APIRouter()
-DeviationId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The deviation's id.")]
 
 #: Actions a person takes by hand, in the order the buttons show them.
 ACTIONS = (

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from pks.api.auth import Authorized, ensure, needs, tree_of, url_of
+from pks.api.params import MAX_ROW_ID, VersionId
 from pks.api.templating import N_, render, unit_context
 from pks.core.access import Permission
 from pks.core.plan_versions import ApprovalLevel, PlanState
@@ -25,7 +26,6 @@ from pks.services.users import User
 
 router = APIRouter()
 
-VersionId = Annotated[int, Path(ge=1, le=2_147_483_647, description="A plan version's number.")]
 
 DIFF_ROWS = 300
 """Changed cells listed on the page (the API returns all)."""
@@ -65,7 +65,7 @@ def _rights(request: Request, user: User, unit: str) -> dict[str, bool]:
 
 def _diff_ids(text: str) -> tuple[int, int]:
     parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    if len(parts) != 2 or not all(p.isdigit() and 1 <= int(p) <= MAX_ROW_ID for p in parts):
         raise UserError(f"diff={text!r}: expected two version numbers, e.g. diff=3,5")
     return int(parts[0]), int(parts[1])
 
@@ -116,8 +116,10 @@ def _plan_page(request: Request, user: User, unit: str, version: int | None, pag
 
 @router.get("/units/{unit}/plan", include_in_schema=False,
             openapi_extra=needs(Permission.VIEW, "path:unit"))
-def plan_page(request: Request, unit: str, user: Authorized, version: int | None = None,
-              page: int = 1, diff: str | None = None) -> Response:
+def plan_page(request: Request, unit: str, user: Authorized,
+              version: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+              page: Annotated[int, Query(ge=1, le=MAX_ROW_ID)] = 1,
+              diff: str | None = None) -> Response:
     """The unit's plan version (the active one by default, else the newest) as a grid,
     with its versions, the actions the user may take and ``?diff=A,B``."""
     return _plan_page(request, user, unit, version, page, diff)
