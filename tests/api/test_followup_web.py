@@ -78,7 +78,7 @@ def test_the_charts_carry_the_series(url: str) -> None:
     figures = _figures(html)
     assert set(figures) == {"chart-weekly", "chart-cumulative", "chart-waiting"}
     for fig_id in figures:
-        assert f'data-figure="{fig_id}" role="img" aria-label="' in html
+        assert f'data-figure="{fig_id}" role="group" aria-label="' in html
     weekly = _traces(figures["chart-weekly"])
     assert weekly["Planerat"]["y"] == [26.0] * 10
     assert weekly["Utfört inkl. köpt"]["y"] == [18.0] * 10
