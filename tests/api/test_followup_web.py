@@ -64,10 +64,12 @@ def test_the_page_in_swedish(url: str) -> None:
     # plan versus outcome of the week and from week 1
     assert re.search(r"<th scope=\"row\">Utfört inkl. köpt</th><td class=\"num\">18</td>"
                      r"<td class=\"num\">180</td>", html)
-    # a row per planning object
-    assert re.search(r'<th scope="row">ORT-HOFT</th><td>Höftprotes</td><td>ORT-OP</td>', html)
+    # a row per unit below (ORT-OP holds ORT-HOFT) and per object placed on ORT itself
+    assert re.search(r'<th scope="row"><a href="/units/ORT-OP/followup\?week=2025-W10&amp;'
+                     r'against=active">ORT-OP</a></th><td>Operation ortopedi</td>', html)
     assert re.search(r'<th scope="row">ORT-NB</th><td>Nybesök ortopedi</td>', html)
-    assert "936 / 1 040" in html and "0 / 312" in html  # ORT-NB, ORT-HOFT year-end / plan
+    assert "ORT-HOFT" not in html  # reached through ORT-OP, not listed on the clinic
+    assert "936 / 1 040" in html and "0 / 312" in html  # ORT-NB, ORT-OP year-end / plan
     # the navigation keeps the follow-up page when moving through the tree
     assert '<a href="/units/ORT-OP/followup">Operation ortopedi</a>' in html
 

@@ -162,3 +162,38 @@ def test_series_of_a_node(db_url: str, tmp_path: Path) -> None:
     assert weeks[11]["performed"] == 0
     direct = followup(url, "2025-W10", "ORT", cache=False)["rollups"][0]
     assert all(weeks[9][k] == direct[k] for k in ("planned", "cumulative_planned", "waiting"))
+
+
+SHOWN = {"SNS": ["SNS", "AKM", "ORT"], "ORT": ["ORT", "ORT-OP"], "ORT-OP": ["ORT-OP"]}
+"""A page's roll-ups: the node, then its children (tests/helpers.py's org tree)."""
+
+
+@pytest.mark.parametrize("build", [followed_up_region, _rich_region])
+def test_the_pages_views_from_the_cache_equal_the_direct_ones(
+    db_url: str, tmp_path: Path, build: Any
+) -> None:
+    """What the pages read (a node with its children and own objects; the charts' series
+    of the year) is the same from the cache as computed from the stored rows."""
+    from pks.core.calendar import IsoWeek
+    from pks.services import status
+
+    url = build(db_url, tmp_path)
+    for week in ("2025-W01", "2025-W10", "2025-W30"):
+        for unit in ("SNS", "ORT", "ORT-OP"):
+            for against in ("active", "original"):
+                cached = rollups.cached_followup(url, IsoWeek.parse(week), unit, against, True)
+                assert cached is not None
+                direct = followup(url, week, unit, against, cache=False, nodes_only=True)
+                assert cached == direct
+                full = followup(url, week, unit, against, cache=False)
+                by_unit = {r["unit"]: r for r in full["rollups"]}
+                assert direct["rollups"] == [by_unit[n] for n in SHOWN[unit]]
+                assert direct["objects"] == [o for o in full["objects"] if o["unit"] == unit]
+                assert status._series_from_cache(url, IsoWeek.parse(week), unit, against)
+                series = status.followup_series(url, week, unit, against)
+                assert series == status.followup_series(url, week, unit, against, cache=False)
+    ort = followup(url, "2025-W10", "ORT", nodes_only=True)
+    assert [r["unit"] for r in ort["rollups"]] == ["ORT", "ORT-OP"]
+    assert [o["planning_object"] for o in ort["objects"]] == ["ORT-NB"]
+    assert [r["unit"] for r in followup(url, "2025-W10", "SNS", nodes_only=True)["rollups"]] \
+        == ["SNS", "AKM", "ORT"]

@@ -24,7 +24,7 @@ def test_upgrade_twice_is_harmless(db_url: str) -> None:
     upgrade(db_url)
     with transaction(db_url) as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head
-    assert head == "0009"
+    assert head == "0010"
 
 
 def test_sync_rows_inserts_updates_and_keeps(db_url: str) -> None:

@@ -378,18 +378,33 @@ def scope_and_plan(
 
 
 def followup(
-    url: str, week: str, unit: str | None = None, against: str = "active", cache: bool = True
+    url: str,
+    week: str,
+    unit: str | None = None,
+    against: str = "active",
+    cache: bool = True,
+    nodes_only: bool = False,
 ) -> dict[str, Any]:
     """The follow-up of one ISO week per planning object and org node under ``unit`` (the
     region by default), against the active plan or the original it was re-planned from.
-    From the follow-up cache (`pks.services.rollups`) when it is fresh and ``cache``."""
+    From the follow-up cache (`pks.services.rollups`) when it is fresh and ``cache``.
+
+    ``nodes_only``: the roll-ups of the node and its children, and the planning objects
+    placed on the node itself (what a page shows; the figures are the same)."""
     iso = parse_week(week)
     if cache:  # the same figures, precomputed after imports and plan changes
         from pks.services.rollups import cached_followup
 
-        cached = cached_followup(url, iso, unit, against)
+        cached = cached_followup(url, iso, unit, against, nodes_only)
         if cached is not None:
             return cached
+    return _computed(url, iso, unit, against, nodes_only)
+
+
+def _computed(
+    url: str, iso: IsoWeek, unit: str | None, against: str, nodes_only: bool
+) -> dict[str, Any]:
+    """`followup` computed from the stored rows (no cache)."""
     with transaction(url) as conn:
         tree, scope, objects, plan = scope_and_plan(conn, unit, against)
         codes = [o.code for o in objects]
@@ -423,6 +438,9 @@ def followup(
     chain = {u.code: [u.code, *tree.ancestors(u.code)] for u in tree}
     nodes = tree.subtree(scope)
     totals = roll_up(figures, {o.code: o.unit_code for o in objects}, chain, nodes)
+    if nodes_only:
+        nodes = [scope, *(c.code for c in tree.children(scope))]
+        objects = [o for o in objects if o.unit_code == scope]
     return {
         "week": str(iso),
         "unit": scope,

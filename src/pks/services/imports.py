@@ -29,6 +29,7 @@ from pks.services.import_writers import WRITERS, WriteContext, write_events
 from pks.services.known import learn, load_known_codes
 from pks.settings import get_settings
 from pks.store import repositories as repo
+from pks.store import rollups as followup_cache
 from pks.store.db import transaction
 
 __all__ = ["ImportRejected", "ImportReport", "import_files", "validate_files"]
@@ -225,6 +226,8 @@ def import_files(
             )
             report.lines.append(f"{result.sheet.label}: {sentence}")
         repo.finish_batch(conn, batch_id, json.dumps(report.lines, ensure_ascii=False))
+        # the cache no longer matches the data: nobody reads it until it is refreshed
+        followup_cache.invalidate(conn)
     _refresh_followup_cache(url)
     return report
 

@@ -29,10 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from pks.core.calendar import IsoWeek
+from pks.core.calendar import IsoWeek, weeks_in_year
 from pks.core.followup import WeekFigures, roll_up
 from pks.core.measures import Measure
+from pks.core.organisation import OrgTree
 from pks.core.waitinglist import project
+from pks.services import memo
 from pks.services.errors import UserError
 from pks.services.followup import (
     AGAINST,
@@ -49,6 +51,7 @@ from pks.services.followup import (
     weekly_cells,
 )
 from pks.services.forecasting import scope_of
+from pks.store import repositories as repo
 from pks.store import rollups as store
 from pks.store.db import StoreConnection, transaction
 
@@ -249,34 +252,103 @@ def _fresh(conn: StoreConnection, against: str, monday: dt.date) -> store.CacheS
     return state
 
 
+def _tree_and_objects(url: str, gen: str, conn: StoreConnection) -> tuple[OrgTree, list[Any]]:
+    """The org tree and every planning object, once per worker and store generation."""
+
+    def load() -> tuple[OrgTree, list[Any]]:
+        tree = OrgTree(repo.load_org_units(conn))
+        if tree.root is None:
+            raise UserError("the store holds no organisation yet: import org_units first")
+        return tree, repo.load_planning_objects(conn)
+
+    return memo.remember(url, gen, ("tree-and-objects",), load)
+
+
+def _scope(
+    url: str, gen: str, conn: StoreConnection, unit: str | None
+) -> tuple[OrgTree, str, list[Any]]:
+    """`pks.services.forecasting.scope_of` from the memo."""
+    tree, every = _tree_and_objects(url, gen, conn)
+    assert tree.root is not None
+    code = unit or tree.root.code
+    if code not in tree:
+        raise UserError(f"unknown unit {code!r}: use a code from the organisation tree")
+    inside = set(tree.subtree(code))
+    return tree, code, [p for p in every if p.unit_code in inside]
+
+
+def _versions(state: store.CacheState, codes: list[str]) -> list[int]:
+    """The plan versions (in the plan's order) that hold values for any of ``codes``."""
+    mine = {v for c in codes for v in state.detail["objects"].get(c, [])}
+    return [v for v in state.detail["versions"] if v in mine]
+
+
 def cached_followup(
-    url: str, iso: IsoWeek, unit: str | None, against: str
+    url: str, iso: IsoWeek, unit: str | None, against: str, nodes_only: bool = False
 ) -> dict[str, Any] | None:
     """`pks.services.followup.followup` from the cache, or None when the cache is stale or
-    does not cover the week (the caller then computes directly)."""
+    does not cover the week (the caller then computes directly). Memoised per worker and
+    store generation (`pks.services.memo`): callers must not change the answer.
+
+    ``nodes_only``: the roll-ups of the node and its children only, and only the planning
+    objects placed on the node itself (a page's tables: the region's 2,000 objects are
+    reached by drilling down, not listed on one page)."""
     if against not in AGAINST:
         return None
     with transaction(url) as conn:
-        state = _fresh(conn, against, iso.monday)
-        if state is None:
+        gen = memo.generation_of(conn)
+        key = ("followup", str(iso), unit, against, nodes_only)
+        return memo.remember(
+            url, gen, key, lambda: _cached_followup(url, gen, conn, iso, unit, against, nodes_only)
+        )
+
+
+def _cached_followup(
+    url: str,
+    gen: str,
+    conn: StoreConnection,
+    iso: IsoWeek,
+    unit: str | None,
+    against: str,
+    nodes_only: bool,
+) -> dict[str, Any] | None:
+    state = _fresh(conn, against, iso.monday)
+    if state is None:
+        return None
+    tree, scope, objects = _scope(url, gen, conn, unit)
+    codes = [o.code for o in objects]
+    versions = _versions(state, codes)
+    if not versions:
+        return None  # the direct computation raises "no active plan"
+    nodes = tree.subtree(scope)
+    if nodes_only:
+        nodes = [scope, *(c.code for c in tree.children(scope))]
+        shown = [o for o in objects if o.unit_code == scope]
+        cached = store.load_figures(conn, against, iso.monday, "object", [o.code for o in shown])
+        node_rows = store.load_figures(conn, against, iso.monday, "unit", nodes)
+        if len(cached) != len(shown) or len(node_rows) != len(nodes):
             return None
-        tree, scope, objects = scope_of(conn, unit)
-        codes = [o.code for o in objects]
+        totals = {n: node_rows[n][0] for n in nodes}
+        forecast_versions = sorted({v for n in nodes for v in node_rows[n][1]})
+    else:
+        shown = objects
         cached = store.load_figures(conn, against, iso.monday, "object", codes)
         if len(cached) != len(codes):
             return None
-        mine = {v for c in codes for v in state.detail["objects"].get(c, [])}
-        versions = [v for v in state.detail["versions"] if v in mine]
-        if not versions:
-            return None  # the direct computation raises "no active plan"
-        _, available = _available_hours(conn, tree, objects, iso)
-        scheduled = _scheduled_hours(conn, iso)
-        quality = _data_quality(conn, set(codes), iso)
-    figures = {c: cached[c][0] for c in codes}
-    forecast_versions = sorted({v for c in codes for v in cached[c][1]})
-    chain = {u.code: [u.code, *tree.ancestors(u.code)] for u in tree}
-    nodes = tree.subtree(scope)
-    totals = roll_up(figures, {o.code: o.unit_code for o in objects}, chain, nodes)
+        chain = {u.code: [u.code, *tree.ancestors(u.code)] for u in tree}
+        figures = {c: cached[c][0] for c in codes}
+        totals = roll_up(figures, {o.code: o.unit_code for o in objects}, chain, nodes)
+        forecast_versions = sorted({v for c in codes for v in cached[c][1]})
+    _, available = memo.remember(
+        url, gen, ("available-hours", scope, str(iso)),
+        lambda: _available_hours(conn, tree, objects, iso),
+    )
+    scheduled = memo.remember(
+        url, gen, ("scheduled-hours", str(iso)), lambda: _scheduled_hours(conn, iso)
+    )
+    quality = memo.remember(
+        url, gen, ("data-quality", scope, str(iso)), lambda: _data_quality(conn, set(codes), iso)
+    )
     return {
         "week": str(iso),
         "unit": scope,
@@ -286,12 +358,12 @@ def cached_followup(
         "objects": [
             _row(
                 {"planning_object": o.code, "name": o.name, "unit": o.unit_code},
-                figures[o.code],
+                cached[o.code][0],
                 available,
                 iso,
                 scheduled,
             )
-            for o in objects
+            for o in shown
         ],
         "rollups": [
             _row(
@@ -323,3 +395,34 @@ def series(
         {"week": str(IsoWeek.of(monday)), **{n: getattr(f, n) for n in store.FIGURE_COLUMNS}}
         for monday, f in rows
     ]
+
+
+YearSeries = tuple[dict[int, WeekFigures], list[int]]
+
+
+def year_series(url: str, iso: IsoWeek, unit: str, against: str = "active") -> YearSeries | None:
+    """One org node's cached figures for every week of ``iso``'s year that the cache
+    covers ({week number: figures}; weeks past the plan are absent) and the plan versions
+    of its objects, or None when the cache is stale, does not start by week 1 of the year
+    or does not reach ``iso``. Memoised per worker and store generation."""
+    if against not in AGAINST:
+        return None
+    with transaction(url) as conn:
+        gen = memo.generation_of(conn)
+
+        def load() -> YearSeries | None:
+            first = IsoWeek(iso.year, 1)
+            state = _fresh(conn, against, first.monday)
+            if state is None or state.last_week is None or state.last_week < iso.monday:
+                return None
+            if unit not in _tree_and_objects(url, gen, conn)[0]:
+                return None
+            objects = _scope(url, gen, conn, unit)[2]
+            last = IsoWeek(iso.year, weeks_in_year(iso.year)).monday
+            rows = store.load_series(
+                conn, against, "unit", unit, first.monday, min(last, state.last_week)
+            )
+            weeks = {IsoWeek.of(monday).week: f for monday, f in rows}
+            return weeks, _versions(state, [o.code for o in objects])
+
+        return memo.remember(url, gen, ("year-series", str(iso), unit, against), load)

@@ -6,8 +6,8 @@ Pure orchestration over the services the CLI uses, so the pages, the JSON API an
 - `current_week`: the latest ISO week with outcome (performed or bought) in the store —
   the week the pages show unless one is asked for (not today's date: data arrive late).
 - `unit_status`: the status cards of a node and its children from ONE follow-up of the
-  node (`pks.services.followup.followup` rolls every node of the subtree up in the same
-  call) and one list of deviations, so a region page costs one follow-up, not one per child.
+  node (`pks.services.followup.followup` with ``nodes_only``: from the follow-up cache the
+  rows of the node and its children) and one list of deviations.
 - `followup_series`: the weekly chart series (`pks.services.report_pdf.weekly_series`)
   plus the waiting list of each week from its waiting-list snapshot.
 - `unit_quality`: the data-quality report limited to a unit's planning objects.
@@ -18,11 +18,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pks.core.calendar import IsoWeek
+from pks.core.calendar import IsoWeek, weeks_in_year
 from pks.core.deviations import DeviationStatus
 from pks.core.measures import Measure
 from pks.core.organisation import OrgTree
 from pks.core.waitinglist import CARE_GUARANTEE_WEEKS
+from pks.services import memo, rollups
 from pks.services.deviations import list_deviations
 from pks.services.errors import UserError
 from pks.services.followup import followup, parse_week
@@ -64,7 +65,11 @@ def _tree(url: str, tree: OrgTree | None) -> OrgTree:
 def current_week(url: str) -> str | None:
     """The latest ISO week (``2025-W10``) with performed or bought counts in the store;
     None when there is none. Newer weeks that hold only other measures (inflow, bookings)
-    are skipped."""
+    are skipped. Once per server worker and store generation (`pks.services.memo`)."""
+    return memo.remember(url, memo.generation(url), ("current-week",), lambda: _newest(url))
+
+
+def _newest(url: str) -> str | None:
     with transaction(url) as conn:
         _first, last = repo.week_span(conn)
         if last is None:
@@ -149,7 +154,7 @@ def unit_status(
     has_plan = False
     if iso is not None:
         try:
-            report = followup(url, str(iso), unit, against)
+            report = followup(url, str(iso), unit, against, nodes_only=True)
         except UserError as error:
             if not str(error).startswith(NO_PLAN):
                 raise
@@ -209,7 +214,7 @@ def _running(values: list[float]) -> list[float]:
 
 
 def followup_series(
-    url: str, week: str, unit: str, against: str = "active"
+    url: str, week: str, unit: str, against: str = "active", cache: bool = True
 ) -> dict[str, Any]:
     """The charts' weekly series of ``unit``'s roll-up for weeks 1 … ``week`` of its ISO
     year: `weekly_series` (plan, own, bought, inflow, stored forecast) and, per week, the
@@ -252,6 +257,48 @@ def followup_series(
         "cumulative_performed_incl_bought": series.cumulative_performed,
         "cumulative_inflow": _running(series.inflow),
         "cumulative_planned_year": _running(series.planned_year),
+    }
+
+
+def _series_from_cache(
+    url: str, iso: IsoWeek, unit: str, against: str
+) -> dict[str, Any] | None:
+    """`followup_series` from the follow-up cache's rows of the node (the same figures:
+    the cache is computed by the follow-up's own functions), None when it does not cover
+    the year up to ``iso``."""
+    cached = rollups.year_series(url, iso, unit, against)
+    if cached is None:
+        return None
+    rows, versions = cached
+    if any(n not in rows for n in range(1, iso.week + 1)) or not versions:
+        return None  # no plan under the node: the direct path says so
+    weeks = list(range(1, iso.week + 1))
+    year = range(1, weeks_in_year(iso.year) + 1)
+
+    def values(name: str) -> list[Any]:
+        return [getattr(rows[n], name) for n in weeks]
+
+    performed, bought = values("performed"), values("bought")
+    done = [p + b for p, b in zip(performed, bought, strict=True)]
+    planned_year = [rows[n].planned if n in rows else 0.0 for n in year]
+    return {
+        "unit": unit,
+        "week": str(iso),
+        "against": against,
+        "plan_versions": versions,
+        "weeks": weeks,
+        "planned": values("planned"),
+        "performed": performed,
+        "bought": bought,
+        "performed_incl_bought": done,
+        "inflow": values("inflow"),
+        "inflow_forecast": values("inflow_forecast"),
+        "waiting": values("waiting"),
+        "waiting_over_90d": values("waiting_over_90d"),
+        "cumulative_planned": _running(values("planned")),
+        "cumulative_performed_incl_bought": _running(done),
+        "cumulative_inflow": _running(values("inflow")),
+        "cumulative_planned_year": _running(planned_year),
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -684,7 +685,10 @@ class FollowupCacheRow(Base):
     comma-separated; ``forecast_versions`` the stored forecasts the figures used."""
 
     __tablename__ = "followup_cache"
-    __table_args__ = CLUSTERED
+    __table_args__ = (
+        Index("ix_followup_cache_series", "against", "kind", "code", "week_start"),
+        CLUSTERED,
+    )
     against: Mapped[str] = mapped_column(ENUM, primary_key=True)
     week_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(ENUM, primary_key=True)

@@ -145,7 +145,7 @@ def followup_page(request: Request, unit: str, user: Authorized, week: str | Non
     url, tree = url_of(request), tree_of(request)
     lang = language(request)
     chosen = _week(url, week)
-    report = followup_report(url, chosen, unit, against)
+    report = followup_report(url, chosen, unit, against, nodes_only=True)
     series = status.followup_series(url, chosen, unit, against)
     row = next(r for r in report["rollups"] if r["unit"] == unit)
     return render(

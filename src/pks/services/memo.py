@@ -1,0 +1,78 @@
+"""A per-process memo of what the pages read on every request but what only changes when
+data are imported or plans and forecasts change: the org tree and planning objects, the
+week with the latest outcome, the available hours of a week.
+
+Why: with 50 users on two server workers a page has ~10 ms of server time (issue 7 §5);
+re-reading every planning object and the whole availability table per request cost more
+than that alone. Entries are keyed by the store's *generation* (`generation`): the
+follow-up cache's change stamp (active plan versions and their lock versions, forecast
+versions, adjustments), the newest import batch (every import, manual or from a source,
+writes one; master data change only through imports) and the cache's state rows. A
+changed generation makes every older entry unreachable; the least recently used entries
+are dropped past
+`MAX_ENTRIES`. Each server worker has its own memo, so nothing here is shared state that
+could disagree between workers: a worker that has not seen the change recomputes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+
+from pks.store import rollups as cache_store
+from pks.store.db import StoreConnection, transaction
+from pks.store.models import ImportBatchRow
+
+T = TypeVar("T")
+
+MAX_ENTRIES = 4096
+"""Entries kept per worker (a region of 100 nodes × a few pages × two languages fits)."""
+
+_LOCK = threading.Lock()
+_ENTRIES: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+
+
+def generation_of(conn: StoreConnection) -> str:
+    """The store's generation read in ``conn`` (see the module docstring): a few
+    aggregates over small tables, no scan of the counts. The follow-up cache's own state
+    is part of it, so what was memoised while the cache was stale (an import deletes its
+    state until the refresh after it) is not served once the cache is fresh again."""
+    batch = ImportBatchRow.__table__
+    newest = conn.execute(select(func.max(batch.c.id))).scalar()
+    state = cache_store.STATE
+    states = conn.execute(
+        select(state.c.against, state.c.stamp).order_by(state.c.against)
+    ).all()
+    return f"{cache_store.stamp(conn)}|{newest}|{states}"
+
+
+def generation(url: str) -> str:
+    """`generation_of` in a transaction of its own."""
+    with transaction(url) as conn:
+        return generation_of(conn)
+
+
+def remember(url: str, gen: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """The value of ``compute()`` for ``key`` in generation ``gen`` of the store at
+    ``url``: computed once per worker and generation. Callers must not mutate it."""
+    full = (url, gen, *key)
+    with _LOCK:
+        if full in _ENTRIES:
+            _ENTRIES.move_to_end(full)
+            return _ENTRIES[full]  # type: ignore[no-any-return]
+    value = compute()  # outside the lock: two threads may both compute; both get a value
+    with _LOCK:
+        _ENTRIES[full] = value
+        while len(_ENTRIES) > MAX_ENTRIES:
+            _ENTRIES.popitem(last=False)
+    return value
+
+
+def clear() -> None:
+    """Forget everything (tests that rewrite a store under the same URL)."""
+    with _LOCK:
+        _ENTRIES.clear()
