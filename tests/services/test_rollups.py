@@ -197,3 +197,22 @@ def test_the_pages_views_from_the_cache_equal_the_direct_ones(
     assert [o["planning_object"] for o in ort["objects"]] == ["ORT-NB"]
     assert [r["unit"] for r in followup(url, "2025-W10", "SNS", nodes_only=True)["rollups"]] \
         == ["SNS", "AKM", "ORT"]
+
+
+def test_status_cards_from_the_cache_equal_the_direct_ones(db_url: str, tmp_path: Path) -> None:
+    from pks.core.calendar import IsoWeek
+    from pks.services import status
+
+    url = _rich_region(db_url, tmp_path)
+    weeks = ("2025-W01", "2025-W10", "2025-W30")
+    cached = {}
+    for week in weeks:
+        for unit in ("RE", "SNS", "ORT", "ORT-OP"):
+            assert rollups.cached_cards(url, IsoWeek.parse(week), unit, "active") is not None
+            cached[week, unit] = status.unit_status(url, unit, week)
+    assert cached["2025-W10", "ORT"]["cards"][0]["planned"] == 30 + 6  # the re-plan's edit
+    with transaction(url) as conn:
+        store.invalidate(conn)  # from now on computed directly
+    for (week, unit), cards in cached.items():
+        assert rollups.cached_cards(url, IsoWeek.parse(week), unit, "active") is None
+        assert status.unit_status(url, unit, week) == cards

@@ -264,6 +264,13 @@ def _tree_and_objects(url: str, gen: str, conn: StoreConnection) -> tuple[OrgTre
     return memo.remember(url, gen, ("tree-and-objects",), load)
 
 
+def planning_objects(url: str) -> list[Any]:
+    """Every planning object (`pks.core.planning.PlanningObject`), memoised per worker and
+    store generation: pages list a node's objects on every request."""
+    with transaction(url) as conn:
+        return _tree_and_objects(url, memo.generation_of(conn), conn)[1]
+
+
 def _scope(
     url: str, gen: str, conn: StoreConnection, unit: str | None
 ) -> tuple[OrgTree, str, list[Any]]:
@@ -301,6 +308,33 @@ def cached_followup(
         return memo.remember(
             url, gen, key, lambda: _cached_followup(url, gen, conn, iso, unit, against, nodes_only)
         )
+
+
+Cards = tuple[dict[str, WeekFigures], list[int]]
+
+
+def cached_cards(url: str, iso: IsoWeek, unit: str, against: str) -> Cards | None:
+    """The cached figures of ``unit`` and each of its children in week ``iso`` and the plan
+    versions of the node's objects (the status cards: no capacity or KPIs), or None when
+    the cache is stale, does not cover the week or no plan covers the node."""
+    if against not in AGAINST:
+        return None
+    with transaction(url) as conn:
+        gen = memo.generation_of(conn)
+
+        def load() -> Cards | None:
+            state = _fresh(conn, against, iso.monday)
+            if state is None:
+                return None
+            tree, scope, objects = _scope(url, gen, conn, unit)
+            versions = _versions(state, [o.code for o in objects])
+            nodes = [scope, *(c.code for c in tree.children(scope))]
+            rows = store.load_figures(conn, against, iso.monday, "unit", nodes)
+            if not versions or len(rows) != len(nodes):
+                return None
+            return {n: rows[n][0] for n in nodes}, versions
+
+        return memo.remember(url, gen, ("cards", str(iso), unit, against), load)
 
 
 def _cached_followup(

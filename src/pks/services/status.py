@@ -51,6 +51,9 @@ CARD_FIELDS = (
     "waiting_over_90d",
 )
 """The figures of a status card that come from the follow-up (None without a plan)."""
+FIGURES = ("planned", "performed", "bought", "cumulative_planned", "cumulative_performed",
+           "cumulative_bought", "waiting_over_90d")
+"""The follow-up figures a card is made of (`_card`)."""
 NO_PLAN = "no active plan for "
 """How `followup` starts the UserError it raises when no plan covers the scope."""
 
@@ -152,7 +155,11 @@ def unit_status(
     rows: dict[str, dict[str, Any]] = {}
     versions: list[int] = []
     has_plan = False
-    if iso is not None:
+    cards = None if iso is None else rollups.cached_cards(url, iso, unit, against)
+    if cards is not None:  # the node rows of the follow-up cache
+        has_plan, versions = True, cards[1]
+        rows = {code: {name: getattr(f, name) for name in FIGURES} for code, f in cards[0].items()}
+    elif iso is not None:
         try:
             report = followup(url, str(iso), unit, against, nodes_only=True)
         except UserError as error:
@@ -186,8 +193,7 @@ def unit_status(
 
 def owned_objects(url: str, unit: str) -> list[dict[str, Any]]:
     """The planning objects placed directly on ``unit`` (not on the units below it)."""
-    with transaction(url) as conn:
-        objects = [p for p in repo.load_planning_objects(conn) if p.unit_code == unit]
+    objects = [p for p in rollups.planning_objects(url) if p.unit_code == unit]
     return [
         {
             "code": p.code,
@@ -219,7 +225,11 @@ def followup_series(
     """The charts' weekly series of ``unit``'s roll-up for weeks 1 … ``week`` of its ISO
     year: `weekly_series` (plan, own, bought, inflow, stored forecast) and, per week, the
     patients waiting and waiting over 90 days from the snapshot taken in that week (None
-    when no snapshot was taken in the week)."""
+    when no snapshot was taken in the week). From the follow-up cache when it is fresh
+    and ``cache`` (the same figures: `_series_from_cache`)."""
+    cached = _series_from_cache(url, parse_week(week), unit, against) if cache else None
+    if cached is not None:
+        return cached
     series = weekly_series(url, week, unit, against)
     iso = parse_week(week)
     waiting: list[float | None] = []

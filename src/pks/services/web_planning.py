@@ -28,7 +28,7 @@ from pks.core.levelling import capacity_shares, level_plan
 from pks.core.organisation import OrgLevel
 from pks.core.plan_versions import PlanKind, PlanState
 from pks.services import plan_versions as pv
-from pks.services import planning
+from pks.services import planning, rollups
 from pks.services.errors import UserError
 from pks.services.jobs import JobFunction, Progress
 from pks.services.planning import BalancedRun, Target, build_problem, need_of
@@ -41,7 +41,6 @@ from pks.services.production_plan import (
 )
 from pks.services.scenarios import compare_scenarios
 from pks.store import plans as store
-from pks.store import repositories as repo
 from pks.store.db import transaction
 
 FloatArray = npt.NDArray[np.float64]
@@ -129,7 +128,7 @@ def plan_grid(url: str, version_id: int, page: int = 1, per_page: int = PER_PAGE
         described = pv.describe(conn, version)
         values = store.load_values(conn, version_id)
         approvals = store.load_approvals(conn, version_id)
-        names = {o.code: o.name for o in repo.load_planning_objects(conn)}
+    names = {o.code: o.name for o in rollups.planning_objects(url)}
     columns = _columns(described)
     index = {c["key"]: t for t, c in enumerate(columns)}
     codes = sorted({code for code, _ in values})
