@@ -33,7 +33,7 @@ from pks.core.measures import Measure
 from pks.core.organisation import OrgTree
 from pks.core.plan_versions import PlanKind
 from pks.core.planning_objects import PlanningObject
-from pks.core.resources import ResourceKind
+from pks.core.resources import Availability, Resource, ResourceKind, StaffLine, TimeStandard
 from pks.core.waitinglist import CARE_GUARANTEE_WEEKS, project
 from pks.services.errors import UserError
 from pks.services.forecast_views import adjusted_forecast
@@ -223,25 +223,52 @@ def _projected(
     return out
 
 
+@dataclass(frozen=True)
+class CapacityInputs:
+    """What the available hours of a week are computed from (read once per request, or
+    once per worker and store generation by `pks.services.rollups`)."""
+
+    competences: dict[str, Resource]
+    standards: list[TimeStandard]
+    staff: list[StaffLine]
+    calendar: list[Availability]
+
+
+def capacity_inputs(conn: StoreConnection, week: IsoWeek) -> CapacityInputs:
+    """The competences, time standards, staff and the availability calendar from the year
+    before ``week``'s."""
+    return CapacityInputs(
+        {r.code: r for r in repo.load_resources(conn) if r.kind is ResourceKind.COMPETENCE},
+        list(load_time_standards(conn)),
+        list(load_staff(conn)),
+        list(load_availability(conn, IsoWeek(week.year - 1, 1).monday)),
+    )
+
+
 def _available_hours(
-    conn: StoreConnection, tree: OrgTree, objects: Sequence[PlanningObject], week: IsoWeek
+    conn: StoreConnection | None,
+    tree: OrgTree,
+    objects: Sequence[PlanningObject],
+    week: IsoWeek,
+    inputs: CapacityInputs | None = None,
 ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
-    """({object: {competence: hours per unit}}, {competence: available hours in the week})."""
+    """({object: {competence: hours per unit}}, {competence: available hours in the week})
+    from ``inputs``, or read through ``conn``."""
+    if inputs is None:
+        assert conn is not None
+        inputs = capacity_inputs(conn, week)
     codes = {o.code for o in objects}
-    competences = {
-        r.code: r for r in repo.load_resources(conn) if r.kind is ResourceKind.COMPETENCE
-    }
+    competences = inputs.competences
     per_unit: dict[str, dict[str, float]] = defaultdict(dict)
-    for s in load_time_standards(conn):
+    for s in inputs.standards:
         if s.planning_object_code in codes and s.resource_code in competences:
             per_unit[s.planning_object_code][s.resource_code] = s.hours_per_unit
     used = sorted({r for hours in per_unit.values() for r in hours})
     resources = [competences[c] for c in used]
     ancestors = {u.code: (u.code, *tree.ancestors(u.code)) for u in tree}
-    calendar = load_availability(conn, IsoWeek(week.year - 1, 1).monday)
     around = frozenset(o.unit_code for o in objects if o.is_acute)
     hours = available_capacity(
-        resources, load_staff(conn), [week], WeekShares(calendar, ancestors), around
+        resources, inputs.staff, [week], WeekShares(inputs.calendar, ancestors), around
     )
     return dict(per_unit), {c: float(hours[j, 0]) for j, c in enumerate(used)}
 

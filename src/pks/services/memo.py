@@ -34,6 +34,7 @@ MAX_ENTRIES = 4096
 
 _LOCK = threading.Lock()
 _ENTRIES: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+_RUNNING: dict[tuple[Hashable, ...], threading.Event] = {}
 
 
 def generation_of(conn: StoreConnection) -> str:
@@ -58,17 +59,31 @@ def generation(url: str) -> str:
 
 def remember(url: str, gen: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     """The value of ``compute()`` for ``key`` in generation ``gen`` of the store at
-    ``url``: computed once per worker and generation. Callers must not mutate it."""
+    ``url``: computed once per worker and generation. Callers must not mutate it.
+
+    Requests that ask for a value being computed wait for it instead of computing it too:
+    after a restart or a change, 50 users asking for the same page must not start 50
+    identical computations that share one interpreter lock."""
     full = (url, gen, *key)
-    with _LOCK:
-        if full in _ENTRIES:
-            _ENTRIES.move_to_end(full)
-            return _ENTRIES[full]  # type: ignore[no-any-return]
-    value = compute()  # outside the lock: two threads may both compute; both get a value
-    with _LOCK:
-        _ENTRIES[full] = value
-        while len(_ENTRIES) > MAX_ENTRIES:
-            _ENTRIES.popitem(last=False)
+    while True:
+        with _LOCK:
+            if full in _ENTRIES:
+                _ENTRIES.move_to_end(full)
+                return _ENTRIES[full]  # type: ignore[no-any-return]
+            running = _RUNNING.get(full)
+            if running is None:
+                _RUNNING[full] = threading.Event()
+                break
+        running.wait()  # then look again: the value is there, or its computation failed
+    try:
+        value = compute()
+        with _LOCK:
+            _ENTRIES[full] = value
+            while len(_ENTRIES) > MAX_ENTRIES:
+                _ENTRIES.popitem(last=False)
+    finally:
+        with _LOCK:
+            _RUNNING.pop(full).set()
     return value
 
 

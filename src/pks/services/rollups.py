@@ -47,6 +47,7 @@ from pks.services.followup import (
     _row,
     _scheduled_hours,
     _snapshot,
+    capacity_inputs,
     plan_in_force,
     weekly_cells,
 )
@@ -373,9 +374,12 @@ def _cached_followup(
         figures = {c: cached[c][0] for c in codes}
         totals = roll_up(figures, {o.code: o.unit_code for o in objects}, chain, nodes)
         forecast_versions = sorted({v for c in codes for v in cached[c][1]})
+    inputs = memo.remember(
+        url, gen, ("capacity-inputs", iso.year), lambda: capacity_inputs(conn, iso)
+    )
     _, available = memo.remember(
         url, gen, ("available-hours", scope, str(iso)),
-        lambda: _available_hours(conn, tree, objects, iso),
+        lambda: _available_hours(None, tree, objects, iso, inputs),
     )
     scheduled = memo.remember(
         url, gen, ("scheduled-hours", str(iso)), lambda: _scheduled_hours(conn, iso)

@@ -27,8 +27,8 @@ from pks.core.calendar import IsoWeek
 from pks.core.levelling import capacity_shares, level_plan
 from pks.core.organisation import OrgLevel
 from pks.core.plan_versions import PlanKind, PlanState
+from pks.services import memo, planning, rollups
 from pks.services import plan_versions as pv
-from pks.services import planning, rollups
 from pks.services.errors import UserError
 from pks.services.jobs import JobFunction, Progress
 from pks.services.planning import BalancedRun, Target, build_problem, need_of
@@ -122,7 +122,19 @@ def _columns(described: dict[str, Any]) -> list[dict[str, Any]]:
 
 def plan_grid(url: str, version_id: int, page: int = 1, per_page: int = PER_PAGE) -> dict[str, Any]:
     """A version as a grid: planning objects × weeks (periods), one page of objects, with
-    the total of each row and of each column over ALL objects, and the grand total."""
+    the total of each row and of each column over ALL objects, and the grand total.
+    Memoised per worker by the version's lock version (every change to a version raises
+    it, `pks.store.plans.bump`) and the store generation (the objects' names)."""
+    with transaction(url) as conn:
+        lock = pv.stored_version(conn, version_id).lock_version
+        gen = f"{memo.generation_of(conn)}|{lock}"
+    return memo.remember(
+        url, gen, ("plan-grid", version_id, page, per_page),
+        lambda: _plan_grid(url, version_id, page, per_page),
+    )
+
+
+def _plan_grid(url: str, version_id: int, page: int, per_page: int) -> dict[str, Any]:
     with transaction(url) as conn:
         version = pv.stored_version(conn, version_id)
         described = pv.describe(conn, version)
