@@ -50,7 +50,7 @@ from pks.core.deviations import (
 )
 from pks.core.organisation import OrgLevel, OrgTree
 from pks.core.plan_versions import PlanKind, PlanState
-from pks.services import plan_versions
+from pks.services import memo, plan_versions
 from pks.services.errors import UserError
 from pks.services.followup import followup, parse_week
 from pks.store import deviations as store
@@ -410,7 +410,7 @@ def list_deviations(
         except ValueError as error:
             raise UserError(f"--status: {error}") from None
     with transaction(url) as conn:
-        tree = OrgTree(repo.load_org_units(conn))
+        tree = memo.org_tree(url, conn)
         if unit is not None and unit not in tree:
             raise UserError(f"unknown unit {unit!r}: use a code from the organisation tree")
         inside = None if unit is None else set(tree.subtree(unit))

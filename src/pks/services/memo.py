@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
+from pks.core.organisation import OrgTree
+from pks.store import repositories as repo
 from pks.store import rollups as cache_store
 from pks.store.db import StoreConnection, transaction
 from pks.store.models import ImportBatchRow
@@ -85,6 +87,14 @@ def remember(url: str, gen: str, key: tuple[Hashable, ...], compute: Callable[[]
         with _LOCK:
             _RUNNING.pop(full).set()
     return value
+
+
+def org_tree(url: str, conn: StoreConnection) -> OrgTree:
+    """The org tree, built once per worker and generation (pages and the deviations inbox
+    need it on every request; building it checks every parent link)."""
+    return remember(
+        url, generation_of(conn), ("org-tree",), lambda: OrgTree(repo.load_org_units(conn))
+    )
 
 
 def clear() -> None:

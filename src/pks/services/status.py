@@ -129,10 +129,11 @@ def _open_deviations(
         if d["status"] != DeviationStatus.CLOSED.value
         and (week is None or IsoWeek.parse(d["week"]) <= week)
     ]
-    counts = {}
-    for code in codes:
-        inside = set(tree.subtree(code))
-        counts[code] = sum(d["unit"] in inside for d in open_)
+    counts = dict.fromkeys(codes, 0)
+    for d in open_:  # a deviation counts for its node and every node above it
+        for node in (d["unit"], *tree.ancestors(d["unit"])):
+            if node in counts:
+                counts[node] += 1
     return counts
 
 
