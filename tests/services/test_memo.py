@@ -88,3 +88,14 @@ def test_the_generation_moves_with_imports_and_plans(db_url: str, tmp_path: Path
     pv.approve(url, draft, ApprovalLevel.TACTICAL, "Tore")
     pv.activate(url, draft, "Anna")
     assert memo.generation(url) != after_import
+
+
+def test_one_generation_per_request(db_url: str, tmp_path: Path) -> None:
+    """Inside a read request the generation is read once; outside it follows the store."""
+    url = followed_up_region(db_url, tmp_path)
+    rows = "iso_week,planning_object_code,measure,count\n2025-W11,ORT-NB,performed,19\n"
+    with memo.one_generation_per_request():
+        first = memo.generation(url)
+        import_files(url, [write(tmp_path, "weekly.csv", rows)])
+        assert memo.generation(url) == first  # the request's own view
+    assert memo.generation(url) != first

@@ -14,12 +14,14 @@ import plotly
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pks import __version__
 from pks.api.auth import Forbidden, NotLoggedIn
 from pks.api.routes import ROUTERS
 from pks.api.templating import render
+from pks.services import memo
 from pks.services import overview as service
 from pks.services.errors import UserError
 from pks.services.setup import StoreUnavailable
@@ -38,18 +40,40 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Headers every answer carries (no framing, no sniffing, no inline scripts)."""
+class SecurityHeaders:
+    """Headers every answer carries (no framing, no sniffing, no inline scripts); and,
+    for reads (GET, HEAD), one store generation per request (`pks.services.memo`) instead
+    of one read per memoised value. A plain ASGI middleware: Starlette's
+    BaseHTTPMiddleware costs an extra task and stream per request."""
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in (
+                    ("X-Content-Type-Options", "nosniff"),
+                    ("X-Frame-Options", "DENY"),
+                    ("Referrer-Policy", "same-origin"),
+                    ("Content-Security-Policy", CSP),
+                    *(() if static else (("Cache-Control", "no-store"),)),
+                ):
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        if scope["method"] in ("GET", "HEAD"):
+            with memo.one_generation_per_request():
+                await self.app(scope, receive, send_with_headers)
+        else:
+            await self.app(scope, receive, send_with_headers)
 
 
 def _error(request: Request, status: int, message: str) -> Response:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -37,20 +39,41 @@ MAX_ENTRIES = 4096
 _LOCK = threading.Lock()
 _ENTRIES: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
 _RUNNING: dict[tuple[Hashable, ...], threading.Event] = {}
+_REQUEST: ContextVar[dict[str, str] | None] = ContextVar("pks_request_generation", default=None)
 
 
 def generation_of(conn: StoreConnection) -> str:
     """The store's generation read in ``conn`` (see the module docstring): a few
     aggregates over small tables, no scan of the counts. The follow-up cache's own state
     is part of it, so what was memoised while the cache was stale (an import deletes its
-    state until the refresh after it) is not served once the cache is fresh again."""
+    state until the refresh after it) is not served once the cache is fresh again.
+    Inside `one_generation_per_request` it is read once per store."""
+    seen = _REQUEST.get()
+    key = str(conn.engine.url)
+    if seen is not None and key in seen:
+        return seen[key]
     batch = ImportBatchRow.__table__
     newest = conn.execute(select(func.max(batch.c.id))).scalar()
     state = cache_store.STATE
     states = conn.execute(
         select(state.c.against, state.c.stamp).order_by(state.c.against)
     ).all()
-    return f"{cache_store.stamp(conn)}|{newest}|{states}"
+    gen = f"{cache_store.stamp(conn)}|{newest}|{states}"
+    if seen is not None:
+        seen[key] = gen
+    return gen
+
+
+@contextmanager
+def one_generation_per_request() -> Iterator[None]:
+    """Read the generation once per store inside the block (one web request that only
+    reads: the server wraps GET and HEAD requests in it). Not for requests that change
+    the store: they must see the generation their own change made."""
+    token = _REQUEST.set({})
+    try:
+        yield
+    finally:
+        _REQUEST.reset(token)
 
 
 def generation(url: str) -> str:
