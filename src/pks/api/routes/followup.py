@@ -1,10 +1,12 @@
 """The follow-up dashboard of a node: the seed 004 charts (weekly and cumulative plan
 against performed incl. bought, inflow and forecast, the waiting list), the KPIs with their
-definitions, the year-end projection and a table per planning object.
+definitions, the year-end projection, a table of the units below and one of the planning
+objects placed on the node itself.
 
 Figures come from `pks.services.followup.followup` (the JSON API answers exactly its
 output, the ``pks followup --format json`` contract) and the weekly series from
-`pks.services.status.followup_series` (built on `report_pdf.weekly_series`).
+`pks.services.status.followup_series` (the cache's node rows; `report_pdf.weekly_series`
+when the cache is stale).
 """
 
 from __future__ import annotations
