@@ -23,13 +23,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-
 from pks.core.organisation import OrgTree
 from pks.store import repositories as repo
 from pks.store import rollups as cache_store
 from pks.store.db import StoreConnection, transaction
-from pks.store.models import ImportBatchRow
 
 T = TypeVar("T")
 
@@ -52,13 +49,7 @@ def generation_of(conn: StoreConnection) -> str:
     key = str(conn.engine.url)
     if seen is not None and key in seen:
         return seen[key]
-    batch = ImportBatchRow.__table__
-    newest = conn.execute(select(func.max(batch.c.id))).scalar()
-    state = cache_store.STATE
-    states = conn.execute(
-        select(state.c.against, state.c.stamp).order_by(state.c.against)
-    ).all()
-    gen = f"{cache_store.stamp(conn)}|{newest}|{states}"
+    gen = cache_store.generation(conn)
     if seen is not None:
         seen[key] = gen
     return gen

@@ -25,6 +25,7 @@ from pks.store.models import (
     FollowupCacheStateRow,
     ForecastAdjustmentRow,
     ForecastVersionRow,
+    ImportBatchRow,
     PlanningObjectRow,
     PlanVersionRow,
     WeeklyCountRow,
@@ -51,6 +52,16 @@ def stamp(conn: Connection) -> str:
         *conn.execute(select(func.count(), func.max(adjustment.c.id))).one(),
     ]
     return json.dumps([None if p is None else int(p) for p in parts])
+
+
+def generation(conn: Connection) -> str:
+    """`stamp`, the newest import batch and the cache's state rows in one string: what
+    `pks.services.memo` keys its entries by (every import writes a batch; a refresh
+    rewrites the state rows)."""
+    batch = ImportBatchRow.__table__
+    newest = conn.execute(select(func.max(batch.c.id))).scalar()
+    states = conn.execute(select(STATE.c.against, STATE.c.stamp).order_by(STATE.c.against)).all()
+    return f"{stamp(conn)}|{newest}|{[tuple(s) for s in states]}"
 
 
 @dataclass(frozen=True)
