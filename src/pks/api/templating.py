@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from pks.api import i18n
 from pks.core.access import ROLE_PERMISSIONS, Permission
@@ -88,6 +89,12 @@ def render(request: Request, name: str, status_code: int = 200, **values: Any) -
     return TEMPLATES.TemplateResponse(
         request, name, page_context(request, **values), status_code=status_code
     )
+
+
+def fragment(request: Request, name: str, **values: Any) -> Markup:
+    """Template ``name`` rendered with the page context to safe HTML, for a part of a page
+    that is worth keeping (`pks.services.memo`) and inserting as it is."""
+    return Markup(TEMPLATES.get_template(name).render(page_context(request, **values)))
 
 
 def unit_context(tree: OrgTree, scope: str, code: str, page: str = "") -> dict[str, Any]:

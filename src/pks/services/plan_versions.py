@@ -398,11 +398,13 @@ def versions(url: str, unit: str | None = None) -> list[dict[str, Any]]:
         if unit is not None and store.unit_id(conn, unit) is None:
             raise UserError(f"unknown org unit {unit!r}")
         out = []
-        for v in store.load_versions(conn, None if unit is None else [unit]):
+        stored = store.load_versions(conn, None if unit is None else [unit])
+        approvals = store.load_approvals_of(conn, [v.id for v in stored])  # one read, not N
+        for v in stored:
             entry = describe(conn, v)
             entry["approvals"] = [
                 {"level": lv, "approved_by": by, "approved_at": at.isoformat(timespec="seconds")}
-                for lv, by, at in store.load_approvals(conn, v.id)
+                for lv, by, at in approvals[v.id]
             ]
             out.append(entry)
         return out

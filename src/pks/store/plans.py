@@ -277,6 +277,24 @@ def load_approvals(conn: Connection, version_id: int) -> list[tuple[str, str, dt
     return [(level, by, at) for level, by, at in rows]
 
 
+def load_approvals_of(
+    conn: Connection, version_ids: list[int]
+) -> dict[int, list[tuple[str, str, dt.datetime]]]:
+    """`load_approvals` of many versions in one read: {version id: approvals}."""
+    out: dict[int, list[tuple[str, str, dt.datetime]]] = {v: [] for v in version_ids}
+    if not version_ids:
+        return out
+    rows = conn.execute(
+        select(APPROVAL.c.version_id, APPROVAL.c.level, APPROVAL.c.approved_by,
+               APPROVAL.c.approved_at)
+        .where(APPROVAL.c.version_id.in_(version_ids))
+        .order_by(APPROVAL.c.version_id, APPROVAL.c.level)
+    )
+    for version_id, level, by, at in rows:
+        out[version_id].append((level, by, at))
+    return out
+
+
 def add_approval(
     conn: Connection, version_id: int, level: str, approved_by: str, approved_at: dt.datetime
 ) -> None:
