@@ -51,8 +51,8 @@ from pks.store.planning import (
     measure_sums,
     weekly_totals,
 )
+from pks.store.rollups import AGAINST as AGAINST  # re-exported: the follow-up's choices
 
-AGAINST = ("active", "original")
 CONTRACT = (
     "planned",
     "performed",

@@ -35,33 +35,51 @@ from pks.store.repositories import insert_frame
 CACHE: Table = FollowupCacheRow.__table__  # type: ignore[assignment]
 STATE: Table = FollowupCacheStateRow.__table__  # type: ignore[assignment]
 FIGURE_COLUMNS = (*SUMMED, *OPTIONAL)
+AGAINST = ("active", "original")
+"""The plans the cache is kept against (as `pks.services.followup.AGAINST`)."""
+
+
+def _stamp_parts() -> list[Any]:
+    """The scalar subqueries whose values make the stamp (see the module docstring)."""
+    plan = PlanVersionRow.__table__
+    forecast = ForecastVersionRow.__table__
+    adjustment = ForecastAdjustmentRow.__table__
+    active = plan.c.state == "active"
+    return [
+        select(func.count()).select_from(plan).where(active).scalar_subquery(),
+        select(func.sum(plan.c.id)).where(active).scalar_subquery(),
+        select(func.sum(plan.c.lock_version)).where(active).scalar_subquery(),
+        select(func.count()).select_from(forecast).scalar_subquery(),
+        select(func.max(forecast.c.id)).scalar_subquery(),
+        select(func.count()).select_from(adjustment).scalar_subquery(),
+        select(func.max(adjustment.c.id)).scalar_subquery(),
+    ]
+
+
+def _stamp_text(parts: Sequence[Any]) -> str:
+    return json.dumps([None if p is None else int(p) for p in parts])
 
 
 def stamp(conn: Connection) -> str:
     """The store's change stamp for the follow-up (see the module docstring)."""
-    plan = PlanVersionRow.__table__
-    forecast = ForecastVersionRow.__table__
-    adjustment = ForecastAdjustmentRow.__table__
-    parts: list[Any] = [
-        *conn.execute(
-            select(func.count(), func.sum(plan.c.id), func.sum(plan.c.lock_version)).where(
-                plan.c.state == "active"
-            )
-        ).one(),
-        *conn.execute(select(func.count(), func.max(forecast.c.id))).one(),
-        *conn.execute(select(func.count(), func.max(adjustment.c.id))).one(),
-    ]
-    return json.dumps([None if p is None else int(p) for p in parts])
+    return _stamp_text(conn.execute(select(*_stamp_parts())).one())
 
 
 def generation(conn: Connection) -> str:
-    """`stamp`, the newest import batch and the cache's state rows in one string: what
-    `pks.services.memo` keys its entries by (every import writes a batch; a refresh
-    rewrites the state rows)."""
+    """`stamp`, the newest import batch and the cache's state rows in one string, read in
+    ONE statement (it is read on every page request): what `pks.services.memo` keys its
+    entries by (every import writes a batch; a refresh rewrites the state rows)."""
     batch = ImportBatchRow.__table__
-    newest = conn.execute(select(func.max(batch.c.id))).scalar()
-    states = conn.execute(select(STATE.c.against, STATE.c.stamp).order_by(STATE.c.against)).all()
-    return f"{stamp(conn)}|{newest}|{[tuple(s) for s in states]}"
+    parts = _stamp_parts()
+    extra = [
+        select(func.max(batch.c.id)).scalar_subquery(),
+        *(
+            select(STATE.c.stamp).where(STATE.c.against == against).scalar_subquery()
+            for against in AGAINST
+        ),
+    ]
+    row = conn.execute(select(*parts, *extra)).one()
+    return f"{_stamp_text(row[: len(parts)])}|{list(row[len(parts):])}"
 
 
 @dataclass(frozen=True)
