@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     calendar_last_year: int = Field(default=2100, description="Last year of the planning calendar.")
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, description="Port the server listens on.")
+    warm_pages: bool = Field(
+        default=True,
+        description="Each server worker computes every org node's page figures at start and "
+        "after each change, so no user waits for a cold computation.",
+    )
     argon2_time_cost: int = Field(
         default=3, description="argon2id passes per password hash (argon2-cffi's default)."
     )

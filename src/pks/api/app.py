@@ -8,6 +8,8 @@ Plotly from the ``plotly`` Python package), never from a CDN.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import plotly
@@ -26,6 +28,8 @@ from pks.services import overview as service
 from pks.services.errors import UserError
 from pks.services.setup import StoreUnavailable
 from pks.services.sources import lifespan
+from pks.services.warmup import WarmLoop
+from pks.settings import get_settings
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -105,6 +109,27 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 503, str(error))
 
 
+def _lifespan(url: str) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the server is up: PKS_SOURCES_CONFIG's sources on their schedule
+    (`pks.services.sources.lifespan`) and, unless PKS_WARM_PAGES is off, the page memo
+    kept warm (`pks.services.warmup.WarmLoop`)."""
+    sources = lifespan(url)
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        loop = WarmLoop(url) if get_settings().warm_pages else None
+        if loop is not None:
+            loop.start()
+        try:
+            async with sources(app):
+                yield
+        finally:
+            if loop is not None:
+                loop.stop()
+
+    return run
+
+
 def create_app(url: str) -> FastAPI:
     """The application bound to the store at ``url``."""
     app = FastAPI(
@@ -114,7 +139,7 @@ def create_app(url: str) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
-        lifespan=lifespan(url),  # runs PKS_SOURCES_CONFIG's sources on their schedule
+        lifespan=_lifespan(url),
     )
     app.state.url = url
     app.add_middleware(SecurityHeaders)
@@ -147,6 +172,4 @@ def create_app(url: str) -> FastAPI:
 
 def app_from_settings() -> FastAPI:
     """The app on PKS_DATABASE_URL (what `pks serve` hands each uvicorn worker)."""
-    from pks.settings import get_settings
-
     return create_app(get_settings().database_url)

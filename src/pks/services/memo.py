@@ -111,6 +111,12 @@ def org_tree(url: str, conn: StoreConnection) -> OrgTree:
     )
 
 
+def known(url: str, gen: str, key: tuple[Hashable, ...]) -> bool:
+    """Whether ``key`` of generation ``gen`` is remembered (the warm-up's tests)."""
+    with _LOCK:
+        return (url, gen, *key) in _ENTRIES
+
+
 def clear() -> None:
     """Forget everything (tests that rewrite a store under the same URL)."""
     with _LOCK:

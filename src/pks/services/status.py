@@ -58,11 +58,14 @@ NO_PLAN = "no active plan for "
 """How `followup` starts the UserError it raises when no plan covers the scope."""
 
 
-def _tree(url: str, tree: OrgTree | None) -> OrgTree:
-    if tree is not None:
-        return tree
+def org_tree_of(url: str) -> OrgTree:
+    """The org tree (memoised per worker and store generation)."""
     with transaction(url) as conn:
-        return OrgTree(repo.load_org_units(conn))
+        return memo.org_tree(url, conn)
+
+
+def _tree(url: str, tree: OrgTree | None) -> OrgTree:
+    return tree if tree is not None else org_tree_of(url)
 
 
 def current_week(url: str) -> str | None:
