@@ -8,7 +8,7 @@ prints p50/p95/p99 per page and store. Also: one short run on uvicorn's plain as
 and h11 (``--loop asyncio --http h11``) and FastAPI's default JSON encoding of 500 points
 against plain ``json.dumps``.
 
-    .venv/bin/python bench/web_bench.py [--stores sqlite,postgresql] [--seconds 30]
+    .venv/bin/python bench/web_bench.py [--stores sqlite,postgresql] [--seconds 30] [--warmup 20]
 """
 
 from __future__ import annotations
@@ -177,6 +177,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--skip-plain", action="store_true")
+    parser.add_argument("--warmup", type=float, default=20.0,
+                        help="seconds to let the workers warm their page memo after start "
+                        "(pks.services.warmup) before the timed runs; 0 measures a cold start")
     args = parser.parse_args()
     pages = {k: PAGES[k] for k in args.pages.split(",")}
     print("json encoding of 500 points:", {k: round(v, 2) for k, v in json_encoding().items()})
@@ -188,6 +191,8 @@ def main() -> None:
         port = free_port()
         proc = start_server(url, port)
         base = f"http://127.0.0.1:{port}"
+        print(f"{store}: waiting {args.warmup:.0f} s for the workers' warm-up", flush=True)
+        time.sleep(args.warmup)
         try:
             asyncio.run(run_pages(base, units, args.seconds, pages, store))
             fast = single_request_latency(base, "/healthz")
