@@ -409,8 +409,8 @@ def list_deviations(
             wanted = DeviationStatus.parse(status)
         except ValueError as error:
             raise UserError(f"--status: {error}") from None
+    tree = memo.org_tree(url)
     with transaction(url) as conn:
-        tree = memo.org_tree(url, conn)
         if unit is not None and unit not in tree:
             raise UserError(f"unknown unit {unit!r}: use a code from the organisation tree")
         inside = None if unit is None else set(tree.subtree(unit))

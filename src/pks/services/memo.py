@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from pks.core.organisation import OrgTree
 from pks.store import repositories as repo
 from pks.store import rollups as cache_store
-from pks.store.db import StoreConnection, transaction
+from pks.store.db import StoreConnection, get_engine, transaction
 
 T = TypeVar("T")
 
@@ -36,7 +36,7 @@ MAX_ENTRIES = 4096
 _LOCK = threading.Lock()
 _ENTRIES: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
 _RUNNING: dict[tuple[Hashable, ...], threading.Event] = {}
-_REQUEST: ContextVar[dict[str, str] | None] = ContextVar("pks_request_generation", default=None)
+_REQUEST: ContextVar[dict[int, str] | None] = ContextVar("pks_request_generation", default=None)
 
 
 def generation_of(conn: StoreConnection) -> str:
@@ -46,7 +46,7 @@ def generation_of(conn: StoreConnection) -> str:
     state until the refresh after it) is not served once the cache is fresh again.
     Inside `one_generation_per_request` it is read once per store."""
     seen = _REQUEST.get()
-    key = str(conn.engine.url)
+    key = id(conn.engine)
     if seen is not None and key in seen:
         return seen[key]
     gen = cache_store.generation(conn)
@@ -68,7 +68,11 @@ def one_generation_per_request() -> Iterator[None]:
 
 
 def generation(url: str) -> str:
-    """`generation_of` in a transaction of its own."""
+    """`generation_of` in a transaction of its own (none when the request already read
+    it)."""
+    seen = _REQUEST.get()
+    if seen is not None and id(get_engine(url)) in seen:
+        return seen[id(get_engine(url))]
     with transaction(url) as conn:
         return generation_of(conn)
 
@@ -103,12 +107,15 @@ def remember(url: str, gen: str, key: tuple[Hashable, ...], compute: Callable[[]
     return value
 
 
-def org_tree(url: str, conn: StoreConnection) -> OrgTree:
+def org_tree(url: str) -> OrgTree:
     """The org tree, built once per worker and generation (pages and the deviations inbox
     need it on every request; building it checks every parent link)."""
-    return remember(
-        url, generation_of(conn), ("org-tree",), lambda: OrgTree(repo.load_org_units(conn))
-    )
+
+    def load() -> OrgTree:
+        with transaction(url) as conn:
+            return OrgTree(repo.load_org_units(conn))
+
+    return remember(url, generation(url), ("org-tree",), load)
 
 
 def known(url: str, gen: str, key: tuple[Hashable, ...]) -> bool:

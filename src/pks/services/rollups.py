@@ -268,8 +268,13 @@ def _tree_and_objects(url: str, gen: str, conn: StoreConnection) -> tuple[OrgTre
 def planning_objects(url: str) -> list[Any]:
     """Every planning object (`pks.core.planning.PlanningObject`), memoised per worker and
     store generation: pages list a node's objects on every request."""
-    with transaction(url) as conn:
-        return _tree_and_objects(url, memo.generation_of(conn), conn)[1]
+    gen = memo.generation(url)
+
+    def load() -> list[Any]:
+        with transaction(url) as conn:
+            return _tree_and_objects(url, gen, conn)[1]
+
+    return memo.remember(url, gen, ("planning-objects",), load)
 
 
 def _scope(
@@ -303,12 +308,13 @@ def cached_followup(
     reached by drilling down, not listed on one page)."""
     if against not in AGAINST:
         return None
-    with transaction(url) as conn:
-        gen = memo.generation_of(conn)
-        key = ("followup", str(iso), unit, against, nodes_only)
-        return memo.remember(
-            url, gen, key, lambda: _cached_followup(url, gen, conn, iso, unit, against, nodes_only)
-        )
+    gen = memo.generation(url)  # a remembered answer needs no connection
+
+    def load() -> dict[str, Any] | None:
+        with transaction(url) as conn:
+            return _cached_followup(url, gen, conn, iso, unit, against, nodes_only)
+
+    return memo.remember(url, gen, ("followup", str(iso), unit, against, nodes_only), load)
 
 
 Cards = tuple[dict[str, WeekFigures], list[int]]
@@ -320,10 +326,10 @@ def cached_cards(url: str, iso: IsoWeek, unit: str, against: str) -> Cards | Non
     the cache is stale, does not cover the week or no plan covers the node."""
     if against not in AGAINST:
         return None
-    with transaction(url) as conn:
-        gen = memo.generation_of(conn)
+    gen = memo.generation(url)  # a remembered answer needs no connection
 
-        def load() -> Cards | None:
+    def load() -> Cards | None:
+        with transaction(url) as conn:
             state = _fresh(conn, against, iso.monday)
             if state is None:
                 return None
@@ -335,7 +341,7 @@ def cached_cards(url: str, iso: IsoWeek, unit: str, against: str) -> Cards | Non
                 return None
             return {n: rows[n][0] for n in nodes}, versions
 
-        return memo.remember(url, gen, ("cards", str(iso), unit, against), load)
+    return memo.remember(url, gen, ("cards", str(iso), unit, against), load)
 
 
 def _cached_followup(
@@ -445,10 +451,10 @@ def year_series(url: str, iso: IsoWeek, unit: str, against: str = "active") -> Y
     or does not reach ``iso``. Memoised per worker and store generation."""
     if against not in AGAINST:
         return None
-    with transaction(url) as conn:
-        gen = memo.generation_of(conn)
+    gen = memo.generation(url)  # a remembered answer needs no connection
 
-        def load() -> YearSeries | None:
+    def load() -> YearSeries | None:
+        with transaction(url) as conn:
             first = IsoWeek(iso.year, 1)
             state = _fresh(conn, against, first.monday)
             if state is None or state.last_week is None or state.last_week < iso.monday:
@@ -463,4 +469,4 @@ def year_series(url: str, iso: IsoWeek, unit: str, against: str = "active") -> Y
             weeks = {IsoWeek.of(monday).week: f for monday, f in rows}
             return weeks, _versions(state, [o.code for o in objects])
 
-        return memo.remember(url, gen, ("year-series", str(iso), unit, against), load)
+    return memo.remember(url, gen, ("year-series", str(iso), unit, against), load)

@@ -60,8 +60,7 @@ NO_PLAN = "no active plan for "
 
 def org_tree_of(url: str) -> OrgTree:
     """The org tree (memoised per worker and store generation)."""
-    with transaction(url) as conn:
-        return memo.org_tree(url, conn)
+    return memo.org_tree(url)
 
 
 def _tree(url: str, tree: OrgTree | None) -> OrgTree:

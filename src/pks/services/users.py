@@ -237,15 +237,14 @@ def login(url: str, username: str, password: str) -> Login | None:
 def session_user(url: str, token: str) -> tuple[User, str] | None:
     """The user and CSRF token of a session cookie, None when unknown or expired."""
     with transaction(url) as conn:
-        found = store.session(conn, _hash_token(token))
+        found = store.session_with_user(conn, _hash_token(token))
         if found is None:
             return None
-        user_id, csrf, expires = found
+        user, csrf, expires = found
         if as_utc(expires) < _now():
             store.delete_session(conn, _hash_token(token))
             return None
-        user = store.user_by_id(conn, user_id)
-        if user is None or not user.active:
+        if not user.active:
             return None
         return _user(user), csrf
 
