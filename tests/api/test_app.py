@@ -56,3 +56,16 @@ def test_scripts_come_from_the_installed_packages(sqlite_url: str) -> None:
     assert "plotly.js" in plotly.text[:500]
     app_js = client.get("/static/app.js")
     assert app_js.status_code == 200 and "Plotly.newPlot" in app_js.text
+
+
+def test_preload_compiles_every_template_and_catalogue() -> None:
+    """The server compiles templates and reads catalogues before its first request."""
+    from pks.api import i18n
+    from pks.api.templating import TEMPLATES, preload
+
+    preload()
+    names = TEMPLATES.env.list_templates(extensions=["html"])
+    assert len(names) > 30 and "base.html" in names and "_plan_table.html" in names
+    cached = {key[1] for key in TEMPLATES.env.cache}  # (loader, name)
+    assert set(names) <= cached
+    assert i18n.catalogue("sv")["Table, scrolls sideways"] == "Tabell, rullar i sidled"

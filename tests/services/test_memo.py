@@ -99,3 +99,18 @@ def test_one_generation_per_request(db_url: str, tmp_path: Path) -> None:
         import_files(url, [write(tmp_path, "weekly.csv", rows)])
         assert memo.generation(url) == first  # the request's own view
     assert memo.generation(url) != first
+
+
+def test_the_deviation_generation_moves_with_every_action(db_url: str, tmp_path: Path) -> None:
+    from pks.services import deviations
+
+    url = followed_up_region(db_url, tmp_path)
+    figures = memo.generation(url)
+    before = memo.deviation_generation(url)
+    raised = deviations.run(url, "2025-W10", "ORT")["raised"]
+    assert raised
+    after_run = memo.deviation_generation(url)
+    assert after_run != before
+    deviations.act(url, int(raised[0]["id"]), "acknowledge", "Karin")
+    assert memo.deviation_generation(url) != after_run
+    assert memo.generation(url) == figures  # deviations do not touch the figures' memo

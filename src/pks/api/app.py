@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pks import __version__
 from pks.api.auth import Forbidden, NotLoggedIn
 from pks.api.routes import ROUTERS
-from pks.api.templating import render
+from pks.api.templating import preload, render
 from pks.services import memo
 from pks.services import overview as service
 from pks.services.errors import UserError
@@ -117,6 +117,7 @@ def _lifespan(url: str) -> Callable[[FastAPI], AbstractAsyncContextManager[None]
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
+        preload()
         loop = WarmLoop(url) if get_settings().warm_pages else None
         if loop is not None:
             loop.start()

@@ -20,6 +20,7 @@ from collections import deque
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match
 
 from pks.core.access import Permission, may
@@ -165,8 +166,9 @@ def session_of(request: Request) -> tuple[User, str] | None:
 
 async def authorized(request: Request) -> User:
     """The guard: logged in, CSRF token on state changes, role holds the route's
-    permission, and the route's unit (if any) inside the user's subtree."""
-    found = session_of(request)
+    permission, and the route's unit (if any) inside the user's subtree. The session is
+    read in the thread pool: a store on a server must not stall the event loop."""
+    found = await run_in_threadpool(session_of, request)
     if found is None:
         raise NotLoggedIn()
     user, csrf = found

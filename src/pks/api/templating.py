@@ -22,6 +22,18 @@ def N_(message: str) -> str:
 
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.auto_reload = False  # templates ship with the package: no stat per render
+
+
+def preload() -> None:
+    """Compile every template and read every catalogue once, before the first request.
+    Under load the first requests otherwise compiled the same templates and parsed the
+    same .po files side by side (seconds of CPU at a server start)."""
+    for lang in i18n.LANGUAGES:
+        if lang != "en":
+            i18n.catalogue(lang)
+    for name in TEMPLATES.env.list_templates(extensions=["html"]):
+        TEMPLATES.env.get_template(name)
 
 #: (path under /units/{unit}, msgid of its title, permission to see it) — the page menu.
 UNIT_PAGES: tuple[tuple[str, str, Permission], ...] = (

@@ -36,23 +36,44 @@ MAX_ENTRIES = 4096
 _LOCK = threading.Lock()
 _ENTRIES: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
 _RUNNING: dict[tuple[Hashable, ...], threading.Event] = {}
-_REQUEST: ContextVar[dict[int, str] | None] = ContextVar("pks_request_generation", default=None)
+_REQUEST: ContextVar[dict[int, tuple[str, str]] | None] = ContextVar(
+    "pks_request_generation", default=None
+)
 
 
-def generation_of(conn: StoreConnection) -> str:
-    """The store's generation read in ``conn`` (see the module docstring): a few
-    aggregates over small tables, no scan of the counts. The follow-up cache's own state
-    is part of it, so what was memoised while the cache was stale (an import deletes its
-    state until the refresh after it) is not served once the cache is fresh again.
-    Inside `one_generation_per_request` it is read once per store."""
+def _generations(conn: StoreConnection) -> tuple[str, str]:
     seen = _REQUEST.get()
     key = id(conn.engine)
     if seen is not None and key in seen:
         return seen[key]
-    gen = cache_store.generation(conn)
+    both = cache_store.generations(conn)
     if seen is not None:
-        seen[key] = gen
-    return gen
+        seen[key] = both
+    return both
+
+
+def generation_of(conn: StoreConnection) -> str:
+    """The store's generation read in ``conn`` (see the module docstring): a few
+    aggregates over small tables in one statement, no scan of the counts. The follow-up
+    cache's own state is part of it, so what was memoised while the cache was stale (an
+    import deletes its state until the refresh after it) is not served once the cache is
+    fresh again. Inside `one_generation_per_request` it is read once per store."""
+    return _generations(conn)[0]
+
+
+def _of_url(url: str) -> tuple[str, str]:
+    seen = _REQUEST.get()
+    key = id(get_engine(url))
+    if seen is not None and key in seen:
+        return seen[key]
+    with transaction(url) as conn:
+        return _generations(conn)
+
+
+def deviation_generation(url: str) -> str:
+    """The deviations' generation (their number and newest event: every action writes
+    one), read with `generation`: what open-deviation counts are memoised by."""
+    return _of_url(url)[1]
 
 
 @contextmanager
@@ -70,11 +91,7 @@ def one_generation_per_request() -> Iterator[None]:
 def generation(url: str) -> str:
     """`generation_of` in a transaction of its own (none when the request already read
     it)."""
-    seen = _REQUEST.get()
-    if seen is not None and id(get_engine(url)) in seen:
-        return seen[id(get_engine(url))]
-    with transaction(url) as conn:
-        return generation_of(conn)
+    return _of_url(url)[0]
 
 
 def remember(url: str, gen: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:

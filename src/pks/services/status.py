@@ -173,7 +173,12 @@ def unit_status(
             versions = report["plan_versions"]
             rows = {r["unit"]: r for r in report["rollups"]}
     nodes = [tree[unit], *tree.children(unit)]
-    deviations = _open_deviations(url, tree, unit, [n.code for n in nodes], iso)
+    codes = [n.code for n in nodes]
+    deviations = memo.remember(  # until a deviation is raised or acted on (or the tree moves)
+        url, f"{memo.generation(url)}|{memo.deviation_generation(url)}",
+        ("open-deviations", unit, week),
+        lambda: _open_deviations(url, tree, unit, codes, iso),
+    )
     return {
         "week": None if iso is None else str(iso),
         "unit": unit,

@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Table, delete, func, select
 
 from pks.core.followup import OPTIONAL, SUMMED, WeekFigures
 from pks.store.models import (
+    DeviationEventRow,
+    DeviationRow,
     FollowupCacheRow,
     FollowupCacheStateRow,
     ForecastAdjustmentRow,
@@ -65,11 +67,13 @@ def stamp(conn: Connection) -> str:
     return _stamp_text(conn.execute(select(*_stamp_parts())).one())
 
 
-def generation(conn: Connection) -> str:
-    """`stamp`, the newest import batch and the cache's state rows in one string, read in
-    ONE statement (it is read on every page request): what `pks.services.memo` keys its
-    entries by (every import writes a batch; a refresh rewrites the state rows)."""
+def generations(conn: Connection) -> tuple[str, str]:
+    """Read in ONE statement (every page request asks): (1) `stamp`, the newest import
+    batch and the cache's state rows — what `pks.services.memo` keys figures by (every
+    import writes a batch; a refresh rewrites the state rows); (2) the deviations' stamp,
+    the number of deviations and the newest deviation event (every action writes one)."""
     batch = ImportBatchRow.__table__
+    deviation, event = DeviationRow.__table__, DeviationEventRow.__table__
     parts = _stamp_parts()
     extra = [
         select(func.max(batch.c.id)).scalar_subquery(),
@@ -78,8 +82,13 @@ def generation(conn: Connection) -> str:
             for against in AGAINST
         ),
     ]
-    row = conn.execute(select(*parts, *extra)).one()
-    return f"{_stamp_text(row[: len(parts)])}|{list(row[len(parts):])}"
+    deviations = [
+        select(func.count()).select_from(deviation).scalar_subquery(),
+        select(func.max(event.c.id)).scalar_subquery(),
+    ]
+    row = conn.execute(select(*parts, *extra, *deviations)).one()
+    n, m = len(parts), len(parts) + len(extra)
+    return f"{_stamp_text(row[:n])}|{list(row[n:m])}", str(list(row[m:]))
 
 
 @dataclass(frozen=True)
