@@ -14,10 +14,11 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, delete, func, select
+from sqlalchemy import Connection, Select, Table, delete, func, select
 
 from pks.core.followup import OPTIONAL, SUMMED, WeekFigures
 from pks.store.models import (
@@ -67,11 +68,10 @@ def stamp(conn: Connection) -> str:
     return _stamp_text(conn.execute(select(*_stamp_parts())).one())
 
 
-def generations(conn: Connection) -> tuple[str, str]:
-    """Read in ONE statement (every page request asks): (1) `stamp`, the newest import
-    batch and the cache's state rows — what `pks.services.memo` keys figures by (every
-    import writes a batch; a refresh rewrites the state rows); (2) the deviations' stamp,
-    the number of deviations and the newest deviation event (every action writes one)."""
+@cache
+def _generations_query() -> tuple[Select[Any], int, int]:
+    """The statement of `generations`, built once (it is run on every page request: its
+    construction and SQLAlchemy's cache key cost more than the database's answer)."""
     batch = ImportBatchRow.__table__
     deviation, event = DeviationRow.__table__, DeviationEventRow.__table__
     parts = _stamp_parts()
@@ -86,8 +86,16 @@ def generations(conn: Connection) -> tuple[str, str]:
         select(func.count()).select_from(deviation).scalar_subquery(),
         select(func.max(event.c.id)).scalar_subquery(),
     ]
-    row = conn.execute(select(*parts, *extra, *deviations)).one()
-    n, m = len(parts), len(parts) + len(extra)
+    return select(*parts, *extra, *deviations), len(parts), len(parts) + len(extra)
+
+
+def generations(conn: Connection) -> tuple[str, str]:
+    """Read in ONE statement (every page request asks): (1) `stamp`, the newest import
+    batch and the cache's state rows — what `pks.services.memo` keys figures by (every
+    import writes a batch; a refresh rewrites the state rows); (2) the deviations' stamp,
+    the number of deviations and the newest deviation event (every action writes one)."""
+    query, n, m = _generations_query()
+    row = conn.execute(query).one()
     return f"{_stamp_text(row[:n])}|{list(row[n:m])}", str(list(row[m:]))
 
 

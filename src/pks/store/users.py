@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from pks.store.repositories import table
 
@@ -91,16 +92,21 @@ def insert_session(
     )
 
 
+@cache
+def _session_query() -> Any:
+    """The statement of `session_with_user`, built once: it runs on every request, and
+    building it (and SQLAlchemy's cache key) cost more than the database's answer."""
+    query = _user_query().add_columns(SESSION.c.csrf_token, SESSION.c.expires_at)
+    return query.join(SESSION, SESSION.c.user_id == USER.c.id).where(
+        SESSION.c.token_hash == bindparam("token_hash")
+    )
+
+
 def session_with_user(
     conn: Connection, token_hash: str
 ) -> tuple[StoredUser, str, dt.datetime] | None:
     """(user, CSRF token, expiry) of a login in one read (every request asks), or None."""
-    query = _user_query().add_columns(SESSION.c.csrf_token, SESSION.c.expires_at)
-    row = conn.execute(
-        query.join(SESSION, SESSION.c.user_id == USER.c.id).where(
-            SESSION.c.token_hash == token_hash
-        )
-    ).first()
+    row = conn.execute(_session_query(), {"token_hash": token_hash}).first()
     if row is None:
         return None
     return StoredUser(*row[:-2]), str(row[-2]), row[-1]
