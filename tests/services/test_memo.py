@@ -79,8 +79,13 @@ def test_the_generation_moves_with_imports_and_plans(db_url: str, tmp_path: Path
     after_import = memo.generation(url)
     assert after_import != before
     version = int(pv.versions(url, "ORT")[-1]["version"])
+    plans = memo.plan_generation(url)
     draft = int(pv.replan(url, version, "Anna")["version"])
-    assert memo.generation(url) == after_import  # a draft is not in force
+    assert memo.generation(url) == after_import  # a draft is not in force …
+    assert memo.plan_generation(url) != plans  # … but the plan pages show it
+    plans = memo.plan_generation(url)
+    pv.edit_value(url, draft, "ORT-NB", "2025-W12", 30, "Anna", "", 1)
+    assert memo.plan_generation(url) != plans
     pv.propose(url, draft, "Anna")
     from pks.core.plan_versions import ApprovalLevel
 

@@ -36,12 +36,12 @@ MAX_ENTRIES = 4096
 _LOCK = threading.Lock()
 _ENTRIES: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
 _RUNNING: dict[tuple[Hashable, ...], threading.Event] = {}
-_REQUEST: ContextVar[dict[int, tuple[str, str]] | None] = ContextVar(
+_REQUEST: ContextVar[dict[int, cache_store.Generations] | None] = ContextVar(
     "pks_request_generation", default=None
 )
 
 
-def _generations(conn: StoreConnection) -> tuple[str, str]:
+def _generations(conn: StoreConnection) -> cache_store.Generations:
     seen = _REQUEST.get()
     key = id(conn.engine)
     if seen is not None and key in seen:
@@ -61,7 +61,7 @@ def generation_of(conn: StoreConnection) -> str:
     return _generations(conn)[0]
 
 
-def _of_url(url: str) -> tuple[str, str]:
+def _of_url(url: str) -> cache_store.Generations:
     seen = _REQUEST.get()
     key = id(get_engine(url))
     if seen is not None and key in seen:
@@ -86,6 +86,13 @@ def one_generation_per_request() -> Iterator[None]:
         yield
     finally:
         _REQUEST.reset(token)
+
+
+def plan_generation(url: str) -> str:
+    """The plan versions' generation (their number, newest id and lock versions: every
+    change raises one), read with `generation`: what plan grids and version lists are
+    memoised by."""
+    return _of_url(url)[2]
 
 
 def generation(url: str) -> str:

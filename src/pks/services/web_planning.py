@@ -78,10 +78,28 @@ _EXCEPT = "\0except"
 # --- the plan grid -------------------------------------------------------------------
 
 
+def _plans_generation(url: str) -> str:
+    """What plan pages are memoised by: the figures' generation (object names) and the plan
+    versions' (every change to a version raises its lock version)."""
+    return f"{memo.generation(url)}|{memo.plan_generation(url)}"
+
+
 def version_unit(url: str, version_id: int) -> str:
     """The org unit a plan version belongs to (what access is checked against)."""
-    with transaction(url) as conn:
-        return pv.stored_version(conn, version_id).unit_code
+
+    def load() -> str:
+        with transaction(url) as conn:
+            return pv.stored_version(conn, version_id).unit_code
+
+    return memo.remember(url, _plans_generation(url), ("version-unit", version_id), load)
+
+
+def unit_versions(url: str, unit: str | None = None) -> list[dict[str, Any]]:
+    """`pks.services.plan_versions.versions` memoised per worker until a version changes
+    (the plan page reads them on every request). Callers must not change the answer."""
+    return memo.remember(
+        url, _plans_generation(url), ("versions", unit), lambda: pv.versions(url, unit)
+    )
 
 
 def version_state(url: str, version_id: int) -> str:
@@ -123,13 +141,9 @@ def _columns(described: dict[str, Any]) -> list[dict[str, Any]]:
 def plan_grid(url: str, version_id: int, page: int = 1, per_page: int = PER_PAGE) -> dict[str, Any]:
     """A version as a grid: planning objects × weeks (periods), one page of objects, with
     the total of each row and of each column over ALL objects, and the grand total.
-    Memoised per worker by the version's lock version (every change to a version raises
-    it, `pks.store.plans.bump`) and the store generation (the objects' names)."""
-    with transaction(url) as conn:
-        lock = pv.stored_version(conn, version_id).lock_version
-        gen = f"{memo.generation_of(conn)}|{lock}"
+    Memoised per worker until a plan version or the objects' names change."""
     return memo.remember(
-        url, gen, ("plan-grid", version_id, page, per_page),
+        url, _plans_generation(url), ("plan-grid", version_id, page, per_page),
         lambda: _plan_grid(url, version_id, page, per_page),
     )
 

@@ -69,13 +69,15 @@ def stamp(conn: Connection) -> str:
 
 
 @cache
-def _generations_query() -> tuple[Select[Any], int, int]:
+def _generations_query() -> tuple[Select[Any], tuple[int, ...]]:
     """The statement of `generations`, built once (it is run on every page request: its
-    construction and SQLAlchemy's cache key cost more than the database's answer)."""
+    construction and SQLAlchemy's cache key cost more than the database's answer), and
+    where each generation's columns end."""
     batch = ImportBatchRow.__table__
     deviation, event = DeviationRow.__table__, DeviationEventRow.__table__
-    parts = _stamp_parts()
-    extra = [
+    plan = PlanVersionRow.__table__
+    figures = [
+        *_stamp_parts(),
         select(func.max(batch.c.id)).scalar_subquery(),
         *(
             select(STATE.c.stamp).where(STATE.c.against == against).scalar_subquery()
@@ -86,17 +88,33 @@ def _generations_query() -> tuple[Select[Any], int, int]:
         select(func.count()).select_from(deviation).scalar_subquery(),
         select(func.max(event.c.id)).scalar_subquery(),
     ]
-    return select(*parts, *extra, *deviations), len(parts), len(parts) + len(extra)
+    plans = [
+        select(func.count()).select_from(plan).scalar_subquery(),
+        select(func.max(plan.c.id)).scalar_subquery(),
+        select(func.sum(plan.c.lock_version)).scalar_subquery(),
+    ]
+    ends = (len(figures), len(figures) + len(deviations), len(figures) + len(deviations) + 3)
+    return select(*figures, *deviations, *plans), ends
 
 
-def generations(conn: Connection) -> tuple[str, str]:
-    """Read in ONE statement (every page request asks): (1) `stamp`, the newest import
-    batch and the cache's state rows — what `pks.services.memo` keys figures by (every
-    import writes a batch; a refresh rewrites the state rows); (2) the deviations' stamp,
-    the number of deviations and the newest deviation event (every action writes one)."""
-    query, n, m = _generations_query()
+Generations = tuple[str, str, str]
+
+
+def generations(conn: Connection) -> Generations:
+    """Read in ONE statement (every page request asks):
+
+    1. the figures' generation: `stamp`, the newest import batch and the cache's state
+       rows — what `pks.services.memo` keys figures by (every import writes a batch; a
+       refresh rewrites the state rows);
+    2. the deviations': their number and the newest deviation event (every action writes
+       one);
+    3. the plan versions': their number, newest id and the sum of lock versions (every
+       change to a version raises its lock version, `pks.store.plans.bump`)."""
+    query, (a, b, c) = _generations_query()
     row = conn.execute(query).one()
-    return f"{_stamp_text(row[:n])}|{list(row[n:m])}", str(list(row[m:]))
+    stamp_len = len(_stamp_parts())
+    figures = f"{_stamp_text(row[:stamp_len])}|{list(row[stamp_len:a])}"
+    return figures, str(list(row[a:b])), str(list(row[b:c]))
 
 
 @dataclass(frozen=True)

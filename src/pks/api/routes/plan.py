@@ -85,7 +85,7 @@ def _grid_table(request: Request, grid: dict[str, Any], editable: bool) -> Marku
 def _plan_page(request: Request, user: User, unit: str, version: int | None, page: int,
                diff: str | None, status_code: int = 200, error: str = "") -> Response:
     url = url_of(request)
-    versions = service.versions(url, unit)
+    versions = web_planning.unit_versions(url, unit)
     chosen = version if version is not None else web_planning.default_version(versions)
     grid: dict[str, Any] | None = None
     if chosen is not None:
@@ -104,7 +104,7 @@ def _plan_page(request: Request, user: User, unit: str, version: int | None, pag
     if not versions:  # a node above the units that plan: show theirs
         tree = tree_of(request)
         below = set(tree.subtree(unit))
-        others = [v for v in service.versions(url) if v["unit"] in below][-50:]
+        others = [v for v in web_planning.unit_versions(url) if v["unit"] in below][-50:]
     rights = _rights(request, user, unit)
     editable = bool(grid and rights["edit"] and grid["editable_state"])
     table = _grid_table(request, grid, editable) if grid else None
