@@ -16,14 +16,15 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from pks.api import charts
 from pks.api.auth import Authorized, needs, tree_of, url_of
 from pks.api.i18n import gettext
-from pks.api.templating import N_, language, render, unit_context
+from pks.api.templating import N_, fragment, language, render, unit_context
 from pks.core.access import Permission
 from pks.core.followup import PACE_WEEKS
-from pks.services import status
+from pks.services import memo, status
 from pks.services.errors import UserError
 from pks.services.followup import followup as followup_report
 
@@ -147,21 +148,25 @@ def followup_page(request: Request, unit: str, user: Authorized, week: str | Non
     url, tree = url_of(request), tree_of(request)
     lang = language(request)
     chosen = _week(url, week)
-    report = followup_report(url, chosen, unit, against, nodes_only=True)
-    series = status.followup_series(url, chosen, unit, against)
-    row = next(r for r in report["rollups"] if r["unit"] == unit)
+
+    def body() -> Markup:
+        report = followup_report(url, chosen, unit, against, nodes_only=True)
+        series = status.followup_series(url, chosen, unit, against)
+        row = next(r for r in report["rollups"] if r["unit"] == unit)
+        return fragment(
+            request, "_followup_body.html", unit=tree[unit], report=report, row=row,
+            figures=series_figures(series, row, lang, gettext(lang)), kpi_texts=KPIS,
+            data_quality_texts=DATA_QUALITY, against=against, pace_weeks=PACE_WEEKS,
+        )
+
+    # the same for every user who may see the node, until the figures change
+    key = ("followup-body", unit, chosen, against, lang)
     return render(
         request,
         "followup.html",
         charts=True,
         title=tree[unit].name,
-        report=report,
-        row=row,
-        figures=series_figures(series, row, lang, gettext(lang)),
-        kpi_texts=KPIS,
-        data_quality_texts=DATA_QUALITY,
-        against=against,
-        pace_weeks=PACE_WEEKS,
+        body=memo.remember(url, memo.generation(url), key, body),
         **_nav(unit_context(tree, user.scope, unit, "/followup")),
     )
 

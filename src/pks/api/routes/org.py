@@ -12,13 +12,15 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from pks.api.auth import Authorized, needs, tree_of, url_of
-from pks.api.templating import language, render, unit_context
+from pks.api.templating import fragment, language, render, unit_context
 from pks.core.access import Permission
 from pks.core.organisation import OrgTree, OrgUnit
 from pks.core.planning_objects import ContactType, ProviderCategory, Setting
 from pks.core.vocabulary import Vocabulary
+from pks.services import memo
 from pks.services import status as service
 
 router = APIRouter()
@@ -61,15 +63,23 @@ def unit_page(request: Request, unit: str, user: Authorized, week: str | None = 
               against: str = AGAINST) -> HTMLResponse:
     """The node's overview: status cards for it and each child, its planning objects."""
     url, tree = url_of(request), tree_of(request)
+    lang = language(request)
     chosen = service.resolve_week(url, week)
-    status = service.unit_status(url, unit, chosen, against, tree=tree)
+
+    def body() -> Markup:
+        return fragment(
+            request, "_org_body.html", unit=tree[unit], asked_week=week,
+            status=service.unit_status(url, unit, chosen, against, tree=tree),
+            objects=labelled(service.owned_objects(url, unit), lang),
+        )
+
+    # the same for every user who may see the node, until the figures or deviations change
+    gen = f"{memo.generation(url)}|{memo.deviation_generation(url)}"
     return render(
         request,
         "org.html",
         title=tree[unit].name,
-        status=status,
-        asked_week=week,
-        objects=labelled(service.owned_objects(url, unit), language(request)),
+        body=memo.remember(url, gen, ("org-body", unit, week, chosen, against, lang), body),
         **_nav(unit_context(tree, user.scope, unit, "")),
     )
 
