@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from pks.core.organisation import OrgTree
 from pks.store import repositories as repo
 from pks.store import rollups as cache_store
-from pks.store.db import StoreConnection, get_engine, transaction
+from pks.store.db import StoreConnection, get_engine, reading, transaction
 
 T = TypeVar("T")
 
@@ -66,7 +66,7 @@ def _of_url(url: str) -> cache_store.Generations:
     key = id(get_engine(url))
     if seen is not None and key in seen:
         return seen[key]
-    with transaction(url) as conn:
+    with reading(url) as conn:  # one statement: no transaction around it
         return _generations(conn)
 
 

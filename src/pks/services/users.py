@@ -23,7 +23,7 @@ from pks.services.errors import UserError
 from pks.settings import get_settings
 from pks.store import repositories as repo
 from pks.store import users as store
-from pks.store.db import as_utc, transaction
+from pks.store.db import as_utc, reading, transaction
 from pks.store.plans import unit_id
 
 SESSION_HOURS = 10  # one working day; the cookie and the stored session expire together
@@ -236,7 +236,7 @@ def login(url: str, username: str, password: str) -> Login | None:
 
 def session_user(url: str, token: str) -> tuple[User, str] | None:
     """The user and CSRF token of a session cookie, None when unknown or expired."""
-    with transaction(url) as conn:
+    with reading(url) as conn:  # one statement per request: no transaction around it
         found = store.session_with_user(conn, _hash_token(token))
         if found is None:
             return None

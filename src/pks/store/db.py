@@ -89,6 +89,19 @@ def transaction(url: str) -> Iterator[Connection]:
         raise StoreUnavailable(f"{describe_url(url)}: {reason}") from error
 
 
+@contextmanager
+def reading(url: str) -> Iterator[Connection]:
+    """A connection without a transaction (autocommit) for a single statement that every
+    request runs (the session, the store generation): on a database server one round trip
+    instead of BEGIN, the statement and COMMIT. Errors as in `transaction`."""
+    try:
+        with get_engine(url).connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+    except (OperationalError, InterfaceError) as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise StoreUnavailable(f"{describe_url(url)}: {reason}") from error
+
+
 def alembic_config(url: str) -> Config:
     """Alembic configuration pointing at the packaged migrations."""
     from alembic.config import Config  # imported here: it costs 0.3 s at start-up
