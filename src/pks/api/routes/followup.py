@@ -11,11 +11,12 @@ when the cache is stale).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 
 from pks.api import charts
@@ -171,16 +172,25 @@ def followup_page(request: Request, unit: str, user: Authorized, week: str | Non
     )
 
 
-@router.get("/api/v1/units/{unit}/followup", openapi_extra=needs(Permission.VIEW, "path:unit"))
+@router.get("/api/v1/units/{unit}/followup", openapi_extra=needs(Permission.VIEW, "path:unit"),
+            response_class=JSONResponse)
 def followup_json(request: Request, unit: str, user: Authorized, week: str | None = WEEK,
-                  against: str = AGAINST) -> dict[str, Any]:
+                  against: str = AGAINST) -> Response:
     """Exactly ``pks followup --unit UNIT --week WEEK --against AGAINST --format json``:
     week, unit, against, plan_versions, forecast_versions, objects and rollups (each with
     planned, performed, bought, inflow, inflow_forecast, waiting, waiting_projected,
     waiting_over_90d, the cumulative figures from week 1, capacity hours, kpis with their
     definitions and year_end_projection) and data_quality."""
     url = url_of(request)
-    return followup_report(url, _week(url, week), unit, against)
+    chosen = _week(url, week)
+
+    def encoded() -> bytes:  # as the CLI writes it; 10× cheaper than FastAPI's encoder
+        report = followup_report(url, chosen, unit, against)
+        return json.dumps(report, ensure_ascii=False).encode()
+
+    key = ("followup-json", unit, chosen, against)
+    return Response(memo.remember(url, memo.generation(url), key, encoded),
+                    media_type="application/json")
 
 
 @router.get("/api/v1/units/{unit}/followup/series",
