@@ -1,17 +1,24 @@
 """A per-process memo of what the pages read on every request but what only changes when
-data are imported or plans and forecasts change: the org tree and planning objects, the
-week with the latest outcome, the available hours of a week.
+data are imported, plans, forecasts or deviations change: the org tree and planning
+objects, the latest week with outcome, follow-up figures, plan grids, rendered bodies.
 
 Why: with 50 users on two server workers a page has ~10 ms of server time (issue 7 §5);
 re-reading every planning object and the whole availability table per request cost more
-than that alone. Entries are keyed by the store's *generation* (`generation`): the
-follow-up cache's change stamp (active plan versions and their lock versions, forecast
-versions, adjustments), the newest import batch (every import, manual or from a source,
-writes one; master data change only through imports) and the cache's state rows. A
-changed generation makes every older entry unreachable; the least recently used entries
-are dropped past
-`MAX_ENTRIES`. Each server worker has its own memo, so nothing here is shared state that
-could disagree between workers: a worker that has not seen the change recomputes.
+than that alone. Entries are keyed by one of the store's *generations*, read together in
+one statement (`pks.store.rollups.generations`) and once per GET request
+(`one_generation_per_request`):
+
+- `generation` (figures): the follow-up cache's change stamp (active plan versions and
+  their lock versions, forecast versions, adjustments), the newest import batch (every
+  import, manual or from a source, writes one; master data change only through imports)
+  and the cache's state rows;
+- `deviation_generation`: the number of deviations and their newest event;
+- `plan_generation`: the number of plan versions, the newest and the sum of lock versions.
+
+A changed generation makes every older entry unreachable; the least recently used entries
+are dropped past `MAX_ENTRIES`. Each server worker has its own memo, so nothing here is
+shared state that could disagree between workers: a worker that has not seen the change
+recomputes.
 """
 
 from __future__ import annotations
