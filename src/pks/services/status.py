@@ -8,8 +8,9 @@ Pure orchestration over the services the CLI uses, so the pages, the JSON API an
 - `unit_status`: the status cards of a node and its children from ONE follow-up of the
   node (`pks.services.followup.followup` with ``nodes_only``: from the follow-up cache the
   rows of the node and its children) and one list of deviations.
-- `followup_series`: the weekly chart series (`pks.services.report_pdf.weekly_series`)
-  plus the waiting list of each week from its waiting-list snapshot.
+- `followup_series`: the weekly chart series from the follow-up cache's rows of the node
+  (when stale: `pks.services.report_pdf.weekly_series` plus the waiting list of each week
+  from its waiting-list snapshot — the same figures).
 - `unit_quality`: the data-quality report limited to a unit's planning objects.
 """
 
