@@ -203,24 +203,41 @@ def _projected(
             groups[start].append(o.code)
     out: dict[str, float] = {}
     for start, codes in groups.items():
-        bands = _snapshot(conn, codes, start, None)
-        if bands is None:
-            continue
-        weeks = [IsoWeek.of(start) + t for t in range(week - IsoWeek.of(start) + 1)]
-        width = max(1, *(len(b) for b in bands.values()))
-        snap = np.zeros((len(codes), 1, width))
-        flow = np.zeros((len(codes), 1, len(weeks)))
-        cap = np.zeros((len(codes), len(weeks)))
-        for i, code in enumerate(codes):
-            snap[i, 0, : len(bands[code])] = bands[code]
-            for t, w in enumerate(weeks):
-                forecast = forecasts.get(code, w.monday)
-                flow[i, 0, t] = inflow.get((code, w.monday), 0.0) if forecast is None else forecast
-                cap[i, t] = plan.values.get((code, w.monday), 0.0)
-        result = project(snap, flow, cap, renege_rate=0.0)
-        for i, code in enumerate(codes):
-            out[code] = float(result.objects.waiting_total[i, -1])
+        run = projected_run(conn, codes, start, week, plan, inflow, forecasts)
+        if run is not None:
+            for i, code in enumerate(codes):
+                out[code] = float(run[1][i, -1])
     return out
+
+
+def projected_run(
+    conn: StoreConnection,
+    codes: list[str],
+    start: dt.date,
+    last: IsoWeek,
+    plan: _Plan,
+    inflow: Cells,
+    forecasts: StoredForecasts,
+) -> tuple[list[IsoWeek], np.ndarray[Any, np.dtype[np.float64]]] | None:
+    """The waiting list (patients) of ``codes`` projected week by week from the snapshot
+    at ``start`` through ``last``: (weeks, waiting[object, week]); None without a
+    snapshot. Capacity = the plan's units, inflow = the stored forecast, else recorded."""
+    bands = _snapshot(conn, codes, start, None)
+    if bands is None:
+        return None
+    weeks = [IsoWeek.of(start) + t for t in range(last - IsoWeek.of(start) + 1)]
+    width = max(1, *(len(b) for b in bands.values()))
+    snap = np.zeros((len(codes), 1, width))
+    flow = np.zeros((len(codes), 1, len(weeks)))
+    cap = np.zeros((len(codes), len(weeks)))
+    for i, code in enumerate(codes):
+        snap[i, 0, : len(bands[code])] = bands[code]
+        for t, w in enumerate(weeks):
+            forecast = forecasts.get(code, w.monday)
+            flow[i, 0, t] = inflow.get((code, w.monday), 0.0) if forecast is None else forecast
+            cap[i, t] = plan.values.get((code, w.monday), 0.0)
+    result = project(snap, flow, cap, renege_rate=0.0)
+    return weeks, np.asarray(result.objects.waiting_total, dtype=np.float64)
 
 
 @dataclass(frozen=True)

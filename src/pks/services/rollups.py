@@ -27,13 +27,10 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-import numpy as np
-
 from pks.core.calendar import IsoWeek, weeks_in_year
 from pks.core.followup import WeekFigures, roll_up
 from pks.core.measures import Measure
 from pks.core.organisation import OrgTree
-from pks.core.waitinglist import project
 from pks.services import memo
 from pks.services.errors import UserError
 from pks.services.followup import (
@@ -49,6 +46,7 @@ from pks.services.followup import (
     _snapshot,
     capacity_inputs,
     plan_in_force,
+    projected_run,
     weekly_cells,
 )
 from pks.services.forecasting import scope_of
@@ -92,24 +90,13 @@ def _projections(
     week t of the long run is the run that ends in week t)."""
     out: dict[dt.date, dict[str, float]] = defaultdict(dict)
     for start, codes in codes_by_start.items():
-        bands = _snapshot(conn, codes, start, None)
-        if bands is None:
+        run = projected_run(conn, codes, start, last, plan, inflow, forecasts)
+        if run is None:
             continue
-        weeks = [IsoWeek.of(start) + t for t in range(last - IsoWeek.of(start) + 1)]
-        width = max(1, *(len(b) for b in bands.values()))
-        snap = np.zeros((len(codes), 1, width))
-        flow = np.zeros((len(codes), 1, len(weeks)))
-        cap = np.zeros((len(codes), len(weeks)))
-        for i, code in enumerate(codes):
-            snap[i, 0, : len(bands[code])] = bands[code]
-            for t, w in enumerate(weeks):
-                forecast = forecasts.get(code, w.monday)
-                flow[i, 0, t] = inflow.get((code, w.monday), 0.0) if forecast is None else forecast
-                cap[i, t] = plan.values.get((code, w.monday), 0.0)
-        result = project(snap, flow, cap, renege_rate=0.0)
+        weeks, waiting = run
         for i, code in enumerate(codes):
             for t, w in enumerate(weeks):
-                out[w.monday][code] = float(result.objects.waiting_total[i, t])
+                out[w.monday][code] = float(waiting[i, t])
     return out
 
 
