@@ -50,7 +50,8 @@ from pks.core.access import Permission, Role, allowed, may
 from pks.core.organisation import OrgTree
 from pks.services import jobs, web_admin
 from pks.services import plan_versions as pv
-from pks.services.users import create_user, org_tree
+from pks.services.memo import org_tree
+from pks.services.users import create_user
 from pks.store import deviations as deviation_store
 from pks.store.db import transaction, upgrade
 from webhelpers import PASSWORD, USERS, login, web_region

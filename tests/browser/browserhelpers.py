@@ -84,7 +84,7 @@ def start_server(url: str, folder: Path) -> Server:
 DIVISION = "DK-LSS"
 
 def root_code(url: str) -> str:
-    from pks.services.users import org_tree
+    from pks.services.memo import org_tree
 
     root = org_tree(url).root
     assert root is not None

@@ -25,6 +25,7 @@ from starlette.routing import Match
 
 from pks.core.access import Permission, may
 from pks.core.organisation import OrgTree
+from pks.services import memo
 from pks.services import users as service
 from pks.services.users import User
 
@@ -33,7 +34,6 @@ LOGIN_CSRF_COOKIE = "pks_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-TREE_SECONDS = 10.0  # how long a worker reuses the org tree it read (imports change it rarely)
 
 
 class NotLoggedIn(Exception):
@@ -49,32 +49,6 @@ def needs(permission: Permission, scope: str = "path:unit") -> dict[str, Any]:
     if scope not in ("none", "object") and not scope.startswith(("path:", "query:")):
         raise ValueError(f"bad scope declaration {scope!r}")
     return {"x-permission": permission.value, "x-scope": scope}
-
-
-class TreeCache:
-    """The org tree per store URL, re-read at most every ``TREE_SECONDS``."""
-
-    def __init__(self) -> None:
-        self._trees: dict[str, tuple[float, OrgTree]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, url: str) -> OrgTree:
-        now = time.monotonic()
-        with self._lock:
-            cached = self._trees.get(url)
-            if cached and now - cached[0] < TREE_SECONDS:
-                return cached[1]
-        tree = service.org_tree(url)
-        with self._lock:
-            self._trees[url] = (now, tree)
-        return tree
-
-    def clear(self) -> None:
-        with self._lock:
-            self._trees.clear()
-
-
-TREES = TreeCache()
 
 
 class RateLimiter:
@@ -188,14 +162,14 @@ async def authorized(request: Request) -> User:
 def ensure(request: Request, user: User, permission: Permission, unit: str) -> None:
     """Raise Forbidden unless ``user`` may take ``permission`` on ``unit`` (for routes
     whose unit comes from the object they act on)."""
-    tree = TREES.get(url_of(request))
+    tree = memo.org_tree(url_of(request))
     if not user.may(tree, permission, unit):
         raise Forbidden(f"{unit} is outside your part of the organisation")
 
 
 def tree_of(request: Request) -> OrgTree:
-    """The org tree (cached briefly per worker)."""
-    return TREES.get(url_of(request))
+    """The org tree (memoised per worker until an import changes the store)."""
+    return memo.org_tree(url_of(request))
 
 
 Authorized = Annotated[User, Depends(authorized)]

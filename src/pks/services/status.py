@@ -59,13 +59,8 @@ NO_PLAN = "no active plan for "
 """How `followup` starts the UserError it raises when no plan covers the scope."""
 
 
-def org_tree_of(url: str) -> OrgTree:
-    """The org tree (memoised per worker and store generation)."""
-    return memo.org_tree(url)
-
-
 def _tree(url: str, tree: OrgTree | None) -> OrgTree:
-    return tree if tree is not None else org_tree_of(url)
+    return tree if tree is not None else memo.org_tree(url)
 
 
 def current_week(url: str) -> str | None:

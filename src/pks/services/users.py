@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from pks.core.access import Permission, Role, allowed, check_scope_exists, visible_units
 from pks.core.organisation import OrgTree
+from pks.services import memo
 from pks.services.errors import UserError
 from pks.settings import get_settings
 from pks.store import repositories as repo
@@ -80,12 +81,6 @@ def _hash_token(token: str) -> str:
 
 def _user(u: store.StoredUser) -> User:
     return User(u.id, u.username, u.display_name, Role(u.role), u.scope, u.language)
-
-
-def org_tree(url: str) -> OrgTree:
-    """The org tree of the store (for scope checks)."""
-    with transaction(url) as conn:
-        return OrgTree(repo.load_org_units(conn))
 
 
 def _check_password(password: str) -> None:
@@ -291,7 +286,7 @@ def demo_password(username: str) -> str:
 def create_demo_users(url: str) -> list[tuple[str, str, Role, str]]:
     """Create the demo users that are missing (when their scope exists); returns
     (user name, password, role, scope) of every demo user present."""
-    tree = org_tree(url)
+    tree = memo.org_tree(url)
     existing = {u.username for u in list_users(url)}
     created = []
     for name, display, role, scope in DEMO_USERS:

@@ -36,7 +36,7 @@ def warm(url: str, stop: threading.Event | None = None) -> int:
     week = status.current_week(url)
     if week is None:
         return 0
-    tree = status.org_tree_of(url)
+    tree = memo.org_tree(url)
     versions = pv.versions(url)
     by_unit: dict[str, list[dict[str, object]]] = {}
     for v in versions:
