@@ -116,12 +116,19 @@ def scope_of(
     tree = OrgTree(repo.load_org_units(conn))
     if tree.root is None:
         raise UserError("the store holds no organisation yet: import org_units first")
+    return scope_in(tree, repo.load_planning_objects(conn), unit)
+
+
+def scope_in(
+    tree: OrgTree, objects: list[PlanningObject], unit: str | None
+) -> tuple[OrgTree, str, list[PlanningObject]]:
+    """`scope_of` from an org tree (with a root) and every planning object already read."""
+    assert tree.root is not None
     code = unit or tree.root.code
     if code not in tree:
         raise UserError(f"unknown unit {code!r}: use a code from the organisation tree")
     inside = set(tree.subtree(code))
-    objects = [p for p in repo.load_planning_objects(conn) if p.unit_code in inside]
-    return tree, code, objects
+    return tree, code, [p for p in objects if p.unit_code in inside]
 
 
 def _as_of(conn: StoreConnection, as_of: str | None) -> dt.date:

@@ -31,6 +31,7 @@ from pks.core.calendar import IsoWeek, weeks_in_year
 from pks.core.followup import WeekFigures, roll_up
 from pks.core.measures import Measure
 from pks.core.organisation import OrgTree
+from pks.core.planning_objects import PlanningObject
 from pks.services import memo
 from pks.services.errors import UserError
 from pks.services.followup import (
@@ -49,7 +50,7 @@ from pks.services.followup import (
     projected_run,
     weekly_cells,
 )
-from pks.services.forecasting import scope_of
+from pks.services.forecasting import scope_in, scope_of
 from pks.store import repositories as repo
 from pks.store import rollups as store
 from pks.store.db import StoreConnection, transaction
@@ -240,10 +241,12 @@ def _fresh(conn: StoreConnection, against: str, monday: dt.date) -> store.CacheS
     return state
 
 
-def _tree_and_objects(url: str, gen: str, conn: StoreConnection) -> tuple[OrgTree, list[Any]]:
+def _tree_and_objects(
+    url: str, gen: str, conn: StoreConnection
+) -> tuple[OrgTree, list[PlanningObject]]:
     """The org tree and every planning object, once per worker and store generation."""
 
-    def load() -> tuple[OrgTree, list[Any]]:
+    def load() -> tuple[OrgTree, list[PlanningObject]]:
         tree = OrgTree(repo.load_org_units(conn))
         if tree.root is None:
             raise UserError("the store holds no organisation yet: import org_units first")
@@ -252,12 +255,12 @@ def _tree_and_objects(url: str, gen: str, conn: StoreConnection) -> tuple[OrgTre
     return memo.remember(url, gen, ("tree-and-objects",), load)
 
 
-def planning_objects(url: str) -> list[Any]:
+def planning_objects(url: str) -> list[PlanningObject]:
     """Every planning object (`pks.core.planning.PlanningObject`), memoised per worker and
     store generation: pages list a node's objects on every request."""
     gen = memo.generation(url)
 
-    def load() -> list[Any]:
+    def load() -> list[PlanningObject]:
         with transaction(url) as conn:
             return _tree_and_objects(url, gen, conn)[1]
 
@@ -266,15 +269,9 @@ def planning_objects(url: str) -> list[Any]:
 
 def _scope(
     url: str, gen: str, conn: StoreConnection, unit: str | None
-) -> tuple[OrgTree, str, list[Any]]:
+) -> tuple[OrgTree, str, list[PlanningObject]]:
     """`pks.services.forecasting.scope_of` from the memo."""
-    tree, every = _tree_and_objects(url, gen, conn)
-    assert tree.root is not None
-    code = unit or tree.root.code
-    if code not in tree:
-        raise UserError(f"unknown unit {code!r}: use a code from the organisation tree")
-    inside = set(tree.subtree(code))
-    return tree, code, [p for p in every if p.unit_code in inside]
+    return scope_in(*_tree_and_objects(url, gen, conn), unit)
 
 
 def _versions(state: store.CacheState, codes: list[str]) -> list[int]:
