@@ -52,7 +52,7 @@ CARD_FIELDS = (
     "waiting_over_90d",
 )
 """The figures of a status card that come from the follow-up (None without a plan)."""
-FIGURES = ("planned", "performed", "bought", "cumulative_planned", "cumulative_performed",
+CARD_INPUTS = ("planned", "performed", "bought", "cumulative_planned", "cumulative_performed",
            "cumulative_bought", "waiting_over_90d")
 """The follow-up figures a card is made of (`_card`)."""
 NO_PLAN = "no active plan for "
@@ -157,7 +157,7 @@ def unit_status(
     cards = None if iso is None else rollups.cached_cards(url, iso, unit, against)
     if cards is not None:  # the node rows of the follow-up cache
         has_plan, versions = True, cards[1]
-        rows = {code: {name: getattr(f, name) for name in FIGURES} for code, f in cards[0].items()}
+        rows = {c: {n: getattr(f, n) for n in CARD_INPUTS} for c, f in cards[0].items()}
     elif iso is not None:
         try:
             report = followup(url, str(iso), unit, against, nodes_only=True)
